@@ -1,0 +1,21 @@
+/**
+ * @faastlane/core: the workflow graph and its validation, the planner and the runtime.
+ *
+ * Data flows one way: the DSL (`@faastlane/dsl`) builds a `Workflow`, `Runtime.plan` turns its graph
+ * into a `Plan`, and the runtime executes the plan.
+ */
+export * from './errors.js';
+export * from './graph/ir.js';
+export { stepPath, walkGraph } from './graph/paths.js';
+export { findProblems, validateWorkflow } from './graph/validate.js';
+export * from './functions/definition.js';
+export { validateInput } from './functions/input-validation.js';
+export * from './workflow.js';
+export type { MachineInfo } from './planner/machine.js';
+export { probeMachine } from './planner/machine.js';
+export * from './planner/plan.js';
+export { planWorkflow } from './planner/planner.js';
+export type * from './runtime/events.js';
+export type { WorkflowRun } from './runtime/run.js';
+export { DEFAULT_BACKOFF } from './runtime/backoff.js';
+export { Runtime, type RuntimeOptions, type InvokeOptions, type CloseOptions } from './runtime/runtime.js';

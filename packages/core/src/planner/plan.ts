@@ -1,0 +1,133 @@
+import type { BackoffSpec, Isolation } from '../graph/ir.js';
+import type { MachineInfo } from './machine.js';
+import { explainPlan } from './explain.js';
+import { planToMermaid } from './mermaid.js';
+
+/** Where a single step runs. More tiers (worker thread, child process, container) join with the execution tiers. */
+export type Placement = 'main-thread';
+
+/** How the branches of a `parallel` or the items of a `map` run. */
+export type GroupExecutor = 'event-loop';
+
+/** A function call. */
+export interface TaskPlan {
+  readonly kind: 'task';
+  readonly path: string;
+  readonly name: string;
+  readonly fn: string;
+  readonly placement: Placement;
+  readonly isolation: Isolation;
+  /** Why the planner put it there, in words. */
+  readonly reason: string;
+}
+
+/** A sequence of steps on one thread: each step gets the previous step's output by reference. */
+export interface LanePlan {
+  readonly kind: 'lane';
+  readonly path: string;
+  readonly steps: readonly StepPlan[];
+}
+
+/** A fork: the branches of a `parallel`, or one lane run per item of a `map`. */
+export interface GroupPlan {
+  readonly kind: 'group';
+  readonly op: 'parallel' | 'map';
+  readonly path: string;
+  readonly name: string;
+  readonly executor: GroupExecutor;
+  readonly reason: string;
+  /** `parallel`: one lane per branch. `map`: one lane, run once per item. */
+  readonly branches: readonly LanePlan[];
+  /** `map` only: items in flight at once (undefined: all). */
+  readonly concurrency: number | undefined;
+}
+
+export interface ChoicePlan {
+  readonly kind: 'choice';
+  readonly path: string;
+  readonly name: string;
+  readonly predicate: string;
+  readonly then: LanePlan;
+  readonly otherwise: LanePlan | undefined;
+}
+
+export interface RetryPlan {
+  readonly kind: 'retry';
+  readonly path: string;
+  readonly retries: number;
+  readonly backoff: BackoffSpec | undefined;
+  readonly body: LanePlan;
+}
+
+export interface TimeoutPlan {
+  readonly kind: 'timeout';
+  readonly path: string;
+  readonly ms: number;
+  readonly body: LanePlan;
+}
+
+export interface CatchPlan {
+  readonly kind: 'catch';
+  readonly path: string;
+  readonly handler: string;
+  readonly body: LanePlan;
+}
+
+export type StepPlan = TaskPlan | GroupPlan | ChoicePlan | RetryPlan | TimeoutPlan | CatchPlan;
+
+/** The JSON form of a plan. */
+export interface PlanJSON {
+  readonly workflow: string;
+  readonly machine: MachineInfo;
+  readonly root: LanePlan;
+}
+
+/**
+ * Where every step of a workflow runs, and why: a tree of lanes and groups.
+ * Print it with `explain()`, draw it with `toMermaid()`.
+ */
+export class Plan {
+  constructor(
+    readonly workflow: string,
+    readonly machine: MachineInfo,
+    readonly root: LanePlan,
+  ) {}
+
+  /** The plan as indented text, one line per step, each with where it runs and why. */
+  explain(): string {
+    return explainPlan(this);
+  }
+
+  /** The plan as a Mermaid flowchart. */
+  toMermaid(): string {
+    return planToMermaid(this);
+  }
+
+  toJSON(): PlanJSON {
+    return { workflow: this.workflow, machine: this.machine, root: this.root };
+  }
+
+  /** Every task of the plan, in order. */
+  tasks(): TaskPlan[] {
+    const out: TaskPlan[] = [];
+    const lane = (l: LanePlan): void => l.steps.forEach(step);
+    const step = (s: StepPlan): void => {
+      switch (s.kind) {
+        case 'task':
+          out.push(s);
+          return;
+        case 'group':
+          s.branches.forEach(lane);
+          return;
+        case 'choice':
+          lane(s.then);
+          if (s.otherwise) lane(s.otherwise);
+          return;
+        default:
+          lane(s.body);
+      }
+    };
+    lane(this.root);
+    return out;
+  }
+}

@@ -1,0 +1,62 @@
+import type { FaastlaneError } from '../errors.js';
+
+interface EventBase {
+  readonly runId: string;
+  readonly workflow: string;
+  /** Wall-clock time of the event, ms since the epoch. */
+  readonly at: number;
+}
+
+export interface WorkflowStartedEvent extends EventBase {
+  readonly type: 'workflow.started';
+}
+export interface WorkflowCompletedEvent extends EventBase {
+  readonly type: 'workflow.completed';
+  readonly durationMs: number;
+}
+export interface WorkflowFailedEvent extends EventBase {
+  readonly type: 'workflow.failed';
+  readonly durationMs: number;
+  readonly error: FaastlaneError;
+}
+export interface StepStartedEvent extends EventBase {
+  readonly type: 'step.started';
+  readonly path: string;
+  readonly attempt: number;
+}
+export interface StepCompletedEvent extends EventBase {
+  readonly type: 'step.completed';
+  readonly path: string;
+  readonly attempt: number;
+  readonly durationMs: number;
+}
+export interface StepFailedEvent extends EventBase {
+  readonly type: 'step.failed';
+  readonly path: string;
+  readonly attempt: number;
+  readonly durationMs: number;
+  readonly error: FaastlaneError;
+  /** Whether another attempt follows. */
+  readonly willRetry: boolean;
+}
+export interface StepRetriedEvent extends EventBase {
+  readonly type: 'step.retried';
+  /** The step (or the operator wrapped in `retry`) being retried. */
+  readonly path: string;
+  /** The attempt about to start, counted from 1. */
+  readonly attempt: number;
+  readonly delayMs: number;
+}
+
+/** Everything a run reports, on `run.events$` and `runtime.events$`. */
+export type WorkflowEvent =
+  | WorkflowStartedEvent
+  | WorkflowCompletedEvent
+  | WorkflowFailedEvent
+  | StepStartedEvent
+  | StepCompletedEvent
+  | StepFailedEvent
+  | StepRetriedEvent;
+
+/** Distributes `Omit<E, keyof EventBase>` over the union, for emitters that fill in the base. */
+export type EventBody = WorkflowEvent extends infer E ? (E extends WorkflowEvent ? Omit<E, keyof EventBase> : never) : never;

@@ -1,0 +1,242 @@
+import { performance } from 'node:perf_hooks';
+import {
+  FaastlaneError,
+  InputValidationError,
+  StepFailedError,
+  StepTimeoutError,
+  WorkflowCancelledError,
+  WorkflowValidationError,
+} from '../errors.js';
+import type { FnContext, FnDefinition, FnInstance } from '../functions/definition.js';
+import { validateInput } from '../functions/input-validation.js';
+import type { BackoffSpec } from '../graph/ir.js';
+import { stepPath } from '../graph/paths.js';
+import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
+import type { Workflow } from '../workflow.js';
+import { childController, isThenable, raceAbort, sleep } from './abort.js';
+import { backoffDelay } from './backoff.js';
+import type { EventBody } from './events.js';
+
+/** What one run's executor needs from the runtime. */
+export interface ExecutionEnv {
+  readonly runId: string;
+  readonly workflow: Workflow<unknown, unknown>;
+  readonly backoff: BackoffSpec;
+  /** The function instances of this runtime (one per class, created on first use). */
+  instance(def: FnDefinition): FnInstance<unknown>;
+  emit(event: EventBody): void;
+}
+
+/**
+ * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
+ * reference (no copy, no serialisation). Every wait races the run's abort signal, so that a
+ * cancelled run or a timed-out step never hangs its caller.
+ */
+export class Executor {
+  constructor(private readonly env: ExecutionEnv) {}
+
+  async lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    let value = input;
+    for (const step of lane.steps) {
+      if (signal.aborted) throw signal.reason;
+      value = await this.step(step, value, scope, signal);
+    }
+    return value;
+  }
+
+  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    switch (step.kind) {
+      case 'task':
+        return this.task(step, input, stepPath.child(scope, step.name), signal);
+      case 'group':
+        return step.op === 'parallel' ? this.parallel(step, input, scope, signal) : this.map(step, input, scope, signal);
+      case 'choice':
+        return this.choice(step, input, scope, signal);
+      case 'retry':
+        return this.retry(step, input, scope, signal);
+      case 'timeout':
+        return this.timeout(step, input, scope, signal);
+      case 'catch':
+        return this.catch(step, input, scope, signal);
+    }
+  }
+
+  private async task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal): Promise<unknown> {
+    const def = this.env.workflow.functions.get(plan.fn);
+    if (!def) throw new WorkflowValidationError([{ path, message: `unknown function "${plan.fn}"` }]);
+    const maxAttempts = 1 + def.spec.retries;
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw signal.reason;
+      this.env.emit({ type: 'step.started', path, attempt });
+      const started = performance.now();
+      try {
+        if (def.inputType) await raceAbort(validateInput(path, def.inputType, input), signal);
+        const output = await this.attempt(def, input, path, attempt, signal);
+        this.env.emit({ type: 'step.completed', path, attempt, durationMs: performance.now() - started });
+        return output;
+      } catch (raw) {
+        const error = asStepError(raw, path, attempt);
+        const willRetry = attempt < maxAttempts && isRetriable(error) && !signal.aborted;
+        this.env.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
+        if (!willRetry) throw error;
+        const delayMs = backoffDelay(this.env.backoff, attempt);
+        this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /** One attempt of a function, bounded by its timeout and the run's signal. */
+  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal): Promise<unknown> {
+    const instance = this.env.instance(def);
+    const timeoutMs = def.spec.timeoutMs;
+    const ctx = (s: AbortSignal): FnContext => ({ runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt, signal: s });
+    if (timeoutMs === undefined) return raceAbort(instance.run(input as never, ctx(signal)), signal);
+
+    const { controller, dispose } = childController(signal);
+    const timeout = new StepTimeoutError(path, timeoutMs, attempt);
+    const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+    const started = performance.now();
+    const settle = (): void => {
+      clearTimeout(timer);
+      dispose();
+    };
+    try {
+      const result = instance.run(input as never, ctx(controller.signal));
+      if (!isThenable(result)) {
+        settle();
+        // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
+        return performance.now() - started > timeoutMs ? Promise.reject(timeout) : Promise.resolve(result);
+      }
+      return raceAbort(result, controller.signal).finally(settle);
+    } catch (error) {
+      settle();
+      return Promise.reject(error);
+    }
+  }
+
+  private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown[]> {
+    const { controller, dispose } = childController(signal);
+    try {
+      return await Promise.all(
+        plan.branches.map((branch, i) =>
+          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal).catch((error: unknown) => {
+            // The first failure stops the siblings: their waits reject and no new step starts.
+            controller.abort(error);
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      dispose();
+    }
+  }
+
+  private async map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown[]> {
+    const path = stepPath.child(scope, plan.name);
+    if (!Array.isArray(input)) {
+      throw new WorkflowValidationError([{ path, message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
+    }
+    const body = plan.branches[0];
+    if (!body) throw new WorkflowValidationError([{ path, message: 'map() has no body' }]);
+    const items: readonly unknown[] = input;
+    const results = new Array<unknown>(items.length);
+    const { controller, dispose } = childController(signal);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !controller.signal.aborted) {
+        const i = next++;
+        results[i] = await this.lane(body, items[i], stepPath.branch(scope, plan.name, i), controller.signal);
+      }
+    };
+    const width = Math.min(items.length, plan.concurrency ?? items.length);
+    try {
+      await Promise.all(
+        Array.from({ length: width }, () =>
+          worker().catch((error: unknown) => {
+            controller.abort(error);
+            throw error;
+          }),
+        ),
+      );
+      if (signal.aborted) throw signal.reason;
+      return results;
+    } finally {
+      dispose();
+    }
+  }
+
+  private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    const path = stepPath.child(scope, plan.name);
+    const callback = this.env.workflow.callbacks.get(plan.predicate);
+    if (callback?.kind !== 'predicate') throw new WorkflowValidationError([{ path, message: 'choice predicate is missing' }]);
+    let chosen: boolean;
+    try {
+      chosen = await raceAbort(callback.fn(input as never), signal);
+    } catch (error) {
+      throw asStepError(error, path, 1);
+    }
+    if (chosen) return this.lane(plan.then, input, stepPath.choiceArm(scope, plan.name, 'then'), signal);
+    if (plan.otherwise) return this.lane(plan.otherwise, input, stepPath.choiceArm(scope, plan.name, 'else'), signal);
+    return input;
+  }
+
+  private async retry(plan: RetryPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    const path = bodyPath(plan.body, scope);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.lane(plan.body, input, scope, signal);
+      } catch (raw) {
+        const error = asStepError(raw, path, attempt);
+        if (attempt > plan.retries || !isRetriable(error) || signal.aborted) throw error;
+        const delayMs = backoffDelay(plan.backoff ?? this.env.backoff, attempt);
+        this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  private async timeout(plan: TimeoutPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    const { controller, dispose } = childController(signal);
+    const timer = setTimeout(() => controller.abort(new StepTimeoutError(bodyPath(plan.body, scope), plan.ms)), plan.ms);
+    try {
+      return await raceAbort(this.lane(plan.body, input, scope, controller.signal), controller.signal);
+    } finally {
+      clearTimeout(timer);
+      dispose();
+    }
+  }
+
+  private async catch(plan: CatchPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+    const path = bodyPath(plan.body, scope);
+    try {
+      return await this.lane(plan.body, input, scope, signal);
+    } catch (raw) {
+      // Cancellation is not a failure to recover from.
+      if (signal.aborted || raw instanceof WorkflowCancelledError) throw raw;
+      const callback = this.env.workflow.callbacks.get(plan.handler);
+      if (callback?.kind !== 'handler') throw raw;
+      try {
+        return await raceAbort(callback.fn(asStepError(raw, path, 1), input as never), signal);
+      } catch (error) {
+        throw asStepError(error, path, 1);
+      }
+    }
+  }
+}
+
+/** Typed errors pass through; anything else thrown by user code becomes a `StepFailedError`. */
+function asStepError(error: unknown, path: string, attempt: number): FaastlaneError {
+  return error instanceof FaastlaneError ? error : new StepFailedError(path, attempt, error);
+}
+
+/** Invalid input and cancellation fail the same way every time: retrying them only wastes time. */
+function isRetriable(error: FaastlaneError): boolean {
+  return !(error instanceof InputValidationError || error instanceof WorkflowCancelledError || error instanceof WorkflowValidationError);
+}
+
+/** The path that names what a wrapper (`retry`, `timeout`, `catchError`) wraps: its single step, else its scope. */
+function bodyPath(body: LanePlan, scope: string): string {
+  const only = body.steps.length === 1 ? body.steps[0] : undefined;
+  return only && 'name' in only ? stepPath.child(scope, only.name) : scope;
+}
