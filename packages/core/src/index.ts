@@ -9,6 +9,7 @@ export * from './graph/ir.js';
 export { stepPath, walkGraph } from './graph/paths.js';
 export { findProblems, validateWorkflow } from './graph/validate.js';
 export * from './functions/definition.js';
+export { lookupFunction } from './functions/registry.js';
 export { validateInput } from './functions/input-validation.js';
 export * from './workflow.js';
 export type { MachineInfo } from './planner/machine.js';

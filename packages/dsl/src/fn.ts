@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { defineFunction, type DtoClass, type FnClass, type FnDefinition, type FnOptions } from '@faastlane/core';
+import { pathToFileURL } from 'node:url';
+import { defineFunction, definitionOf, type DtoClass, type FnClass, type FnDefinition, type FnOptions } from '@faastlane/core';
 
-const definitions = new WeakMap<FnClass, FnDefinition>();
 const methodOptions = new WeakMap<FnClass, { options: FnOptions; paramType: DtoClass | undefined }>();
 
 /** The decorator `@Fn(...)` returns: usable on a function class, or on its `run` method. */
@@ -19,32 +19,54 @@ export interface FnDecorator {
  * the DTO comes from `options.input`, or from `run` if it carries another decorator). Inputs are
  * validated with class-validator before `run` is called.
  *
+ * The module that declares the class is found out from the call stack, so that worker threads,
+ * child processes and containers can load the function with no glue code.
+ *
  * ```ts
  * @Fn({ timeoutMs: 5_000, retries: 2, input: ResizeIn })
  * export class Resize { async run(input: ResizeIn, ctx: FnContext) { ... } }
  * ```
  */
 export function Fn(options: FnOptions = {}): FnDecorator {
+  const module = callerModule();
   return ((target: FnClass | object, propertyKey?: string | symbol) => {
     if (propertyKey === undefined) {
       const cls = target as FnClass;
       const fromMethod = methodOptions.get(cls);
       const merged: FnOptions = { ...fromMethod?.options, ...options };
       const paramType = fromMethod?.paramType ?? paramTypeOfRun(cls.prototype);
-      definitions.set(cls, defineFunction(cls, merged, merged.input ?? paramType));
+      defineFunction(cls, merged, merged.input ?? paramType, module);
       return;
     }
     // On `run`: runs before any class decorator, so keep it for a class `@Fn` to merge.
     const cls = (target as { constructor: FnClass }).constructor;
     const paramType = paramTypeOfRun(target);
     methodOptions.set(cls, { options, paramType });
-    definitions.set(cls, defineFunction(cls, options, options.input ?? paramType));
+    defineFunction(cls, options, options.input ?? paramType, module);
   }) as FnDecorator;
 }
 
 /** The definition `@Fn` recorded for a class, or undefined when the class is not decorated. */
 export function getFunctionDefinition(cls: FnClass): FnDefinition | undefined {
-  return definitions.get(cls);
+  return definitionOf(cls);
+}
+
+/** URL of the module whose code called `Fn(...)`: the module that declares the function. */
+function callerModule(): string | undefined {
+  const original = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, Fn);
+    const frames = holder.stack as NodeJS.CallSite[] | undefined;
+    const file = frames?.[0]?.getFileName();
+    if (!file) return undefined;
+    return file.startsWith('file:') ? file : file.startsWith('/') ? pathToFileURL(file).href : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = original;
+  }
 }
 
 /** The first parameter type of `run` from decorator metadata, if it is a user class (a DTO). */

@@ -24,7 +24,7 @@ class Both {
 
 describe('@Fn', () => {
   test('records options as the graph spec', () => {
-    expect(getFunctionDefinition(Double)?.spec).toEqual({
+    expect(getFunctionDefinition(Double)?.spec).toEqual({ module: expect.stringMatching(/dsl\.test\.ts$/),
       name: 'double', isolation: 'process', cpu: 'bound', timeoutMs: 100, retries: 2, input: undefined,
     });
   });

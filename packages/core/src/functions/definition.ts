@@ -1,4 +1,5 @@
 import type { CpuHint, FnSpec, Isolation } from '../graph/ir.js';
+import { registerFunction } from './registry.js';
 
 /** What a function receives besides its input. */
 export interface FnContext {
@@ -44,6 +45,24 @@ export interface FnOptions {
   readonly retries?: number;
   /** The input DTO class; defaults to the parameter type of `run` from decorator metadata. */
   readonly input?: DtoClass;
+  /**
+   * URL of the module that exports the class (`import.meta.url`). Found out from the call stack
+   * when not given; give it only where that fails (bundled code, say).
+   */
+  readonly module?: string;
+}
+
+/**
+ * Where `@Fn` keeps a class's definition: a registered symbol, so that every copy of the SDK in a
+ * process (the main thread's, a worker's, a container's) finds definitions made by any other.
+ */
+export const FN_DEFINITION: unique symbol = Symbol.for('faastlane.fn.definition') as never;
+
+/** The definition recorded on a class by `@Fn`, or undefined (subclasses do not inherit it). */
+export function definitionOf(cls: unknown): FnDefinition | undefined {
+  return typeof cls === 'function' && Object.hasOwn(cls, FN_DEFINITION)
+    ? ((cls as unknown as Record<typeof FN_DEFINITION, FnDefinition>)[FN_DEFINITION])
+    : undefined;
 }
 
 /** A declared function: its spec as the graph records it, plus the live class. */
@@ -54,9 +73,12 @@ export interface FnDefinition {
   readonly inputType: DtoClass | undefined;
 }
 
-/** Turns a class and its `@Fn` options into a definition. Options are recorded as given; the validator checks them. */
-export function defineFunction(cls: FnClass, options: FnOptions, inputType: DtoClass | undefined): FnDefinition {
-  return {
+/**
+ * Turns a class and its `@Fn` options into a definition and records it on the class. Options are
+ * recorded as given; the validator checks them.
+ */
+export function defineFunction(cls: FnClass, options: FnOptions, inputType: DtoClass | undefined, module: string | undefined): FnDefinition {
+  const definition: FnDefinition = {
     cls,
     inputType,
     spec: {
@@ -66,6 +88,10 @@ export function defineFunction(cls: FnClass, options: FnOptions, inputType: DtoC
       timeoutMs: options.timeoutMs,
       retries: options.retries ?? 0,
       input: inputType?.name,
+      module: options.module ?? module,
     },
   };
+  Object.defineProperty(cls, FN_DEFINITION, { value: definition, configurable: true, enumerable: false });
+  registerFunction(definition);
+  return definition;
 }

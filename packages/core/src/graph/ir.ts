@@ -29,6 +29,11 @@ export interface FnSpec {
   readonly retries: number;
   /** Name of the input DTO class, when the function's input is validated. */
   readonly input: string | undefined;
+  /**
+   * URL of the ES module that declares (and exports) the function's class, so that a worker thread,
+   * a child process or a container can load it. Undefined when it could not be found out.
+   */
+  readonly module: string | undefined;
 }
 
 export interface TaskNode {

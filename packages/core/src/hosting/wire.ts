@@ -1,0 +1,70 @@
+/**
+ * What crosses a boundary (worker thread, child process, container) when a function is called
+ * there. The same shapes serve every tier; only the encoding differs (structured clone with
+ * transfers, v8 serialisation over IPC, v8 or JSON over HTTP).
+ */
+
+/** Names a function so that another thread or process can load it: the module that declares it, and its name. */
+export interface FnRef {
+  readonly module: string;
+  readonly name: string;
+}
+
+/** The parts of `FnContext` that can cross a boundary (the signal cannot: cancellation is a message). */
+export interface WireContext {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly stepPath: string;
+  readonly attempt: number;
+}
+
+export interface CallRequest {
+  readonly id: number;
+  readonly fn: FnRef;
+  readonly input: unknown;
+  readonly ctx: WireContext;
+}
+
+export type CallResponse =
+  | { readonly id: number; readonly ok: true; readonly output: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WireError };
+
+/** An error as it crosses a boundary: enough to rebuild a useful `Error` on the other side. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly code?: string;
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) };
+}
+
+/** An error thrown by a function on the other side of a boundary, rebuilt here with its name, message and stack. */
+export class RemoteError extends Error {
+  readonly code: string | undefined;
+
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.name = wire.name;
+    this.code = wire.code;
+    if (wire.stack) this.stack = wire.stack;
+  }
+}
+
+export function fromWireError(wire: WireError): RemoteError {
+  return new RemoteError(wire);
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,54 @@
+import type { FnRef, WireContext } from '../hosting/wire.js';
+
+/** One call of a function on a tier. */
+export interface TierCall {
+  readonly fn: FnRef;
+  readonly input: unknown;
+  readonly ctx: WireContext;
+  /**
+   * Fires when the step times out or the run is cancelled. The tier must then settle the call at
+   * once (rejecting with `signal.reason`) and stop the function: a runaway function on a worker or in
+   * a process is terminated and its worker or process replaced.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Move (transfer) the buffers found in `input` instead of copying them: set when this call is the
+   * input's only consumer (a sequential step, a map item). Branches of a `parallel` share their
+   * input, so theirs is copied (or shared, for `SharedArrayBuffer`). Outputs are always moved back.
+   */
+  readonly transfer: boolean;
+}
+
+/**
+ * Somewhere functions run outside the calling thread: a pool of worker threads, a pool of child
+ * processes, a set of containers. The executor hands a tier one call at a time; the tier queues
+ * calls beyond its capacity.
+ *
+ * A call rejects with: the function's own error (rebuilt as `RemoteError` when it crossed a
+ * boundary), `TierCrashError` when the worker, process or container died under it, or
+ * `signal.reason` when the signal fired. The executor turns these into typed step errors.
+ */
+export interface Tier {
+  /** `worker-thread`, `child-process`, `container`. */
+  readonly kind: TierKind;
+  /** How many calls run at once (the rest queue). */
+  readonly capacity: number;
+  call(call: TierCall): Promise<unknown>;
+  /** Stops every worker, process or container; pending calls reject. */
+  close(): Promise<void>;
+}
+
+export type TierKind = 'worker-thread' | 'child-process' | 'container';
+
+/** The worker, process or container running a call died (crash, `process.exit`, out of memory, killed). */
+export class TierCrashError extends Error {
+  constructor(
+    readonly tier: TierKind,
+    /** Which worker, process or container: e.g. `worker 3`, `pid 1234`, `http://127.0.0.1:4001`. */
+    readonly where: string,
+    detail: string,
+  ) {
+    super(`${tier} ${where} died: ${detail}`);
+    this.name = 'TierCrashError';
+  }
+}
