@@ -1,0 +1,45 @@
+/**
+ * `@faastlane/native-mpk`: Intel Memory Protection Keys for Node.js.
+ *
+ * - {@link capabilities}: whether MPK works in this process, and precisely why not.
+ * - {@link createDomain}: protection domains, each with a key and a protected heap.
+ * - Guarded accessors that turn a protection fault into a {@link ProtectionFaultError}.
+ *
+ * Importing this module never throws; without the native addon everything reports unavailable.
+ * @packageDocumentation
+ */
+export { capabilities } from './capabilities.js';
+export { addonStatus, platformSupport, resolveAddonPath, ADDON_PATH_ENV, DEFAULT_ADDON_PATH } from './load.js';
+export {
+  createDomain,
+  currentDomain,
+  guardedCopy,
+  guardedRead,
+  guardedWrite,
+  ownerOf,
+  readPkru,
+  threadRights,
+  DomainScope,
+  ProtectionDomain,
+} from './domain.js';
+export type { DomainOptions, ShareAccess, ShareSpec } from './domain.js';
+export {
+  AllocationError,
+  DomainAccessError,
+  DomainClosedError,
+  DomainUsageError,
+  KeyExhaustedError,
+  MpkError,
+  MpkUnavailableError,
+  ProtectionFaultError,
+} from './errors.js';
+export type { MpkErrorCode } from './errors.js';
+export type {
+  AddonStatus,
+  BinaryLike,
+  HeapStats,
+  KeyRights,
+  MemoryOwner,
+  MpkCapabilities,
+  ThreadKeyRights,
+} from './types.js';

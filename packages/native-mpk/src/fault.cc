@@ -1,0 +1,153 @@
+#include "fault.h"
+
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+#include <atomic>
+#include <mutex>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pkru.h"
+
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR 4
+#endif
+
+namespace fmpk {
+namespace {
+
+// State of one guarded copy, on the copying thread's stack.
+struct GuardState {
+  sigjmp_buf env;
+  uintptr_t src_lo, src_hi, dst_lo, dst_hi;
+  volatile int pkey;
+  volatile uintptr_t address;
+};
+
+// Threads inside a guarded copy, found by thread id. Why not thread_local: in a dlopen'd library a
+// TLS variable may be allocated lazily (malloc) on first access, which a signal handler must not
+// cause, and every SIGSEGV of the process (wasm traps on any thread) passes through the handler.
+constexpr int kSlots = 64;
+struct Slot {
+  std::atomic<pid_t> tid;
+  std::atomic<GuardState*> state;
+};
+Slot g_slots[kSlots];
+std::atomic<int> g_active{0};
+
+pid_t CurrentTid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+/** Claims a slot for this thread; -1 when all are taken. */
+int ClaimSlot(pid_t tid, GuardState* state) {
+  for (int i = 0; i < kSlots; ++i) {
+    pid_t expected = 0;
+    if (g_slots[i].tid.compare_exchange_strong(expected, tid)) {
+      g_slots[i].state.store(state);
+      g_active.fetch_add(1);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void ReleaseSlot(int i) {
+  g_slots[i].state.store(nullptr);
+  g_slots[i].tid.store(0);
+  g_active.fetch_sub(1);
+}
+
+/** Async-signal-safe: atomics and a system call only. */
+GuardState* GuardOfThread(pid_t tid) {
+  for (int i = 0; i < kSlots; ++i) {
+    if (g_slots[i].tid.load() == tid) return g_slots[i].state.load();
+  }
+  return nullptr;
+}
+
+struct sigaction g_previous;
+std::once_flag g_install_once;
+
+void ChainToPrevious(int sig, siginfo_t* info, void* ucontext) {
+  if (g_previous.sa_flags & SA_SIGINFO) {
+    if (g_previous.sa_sigaction) {
+      g_previous.sa_sigaction(sig, info, ucontext);
+      return;
+    }
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) {
+    g_previous.sa_handler(sig);
+    return;
+  }
+  // Default (or ignored, which for a synchronous SIGSEGV cannot work): restore the default
+  // disposition and return; the faulting instruction runs again and the kernel ends the process.
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+}
+
+bool InRange(uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi; }
+
+void OnSegv(int sig, siginfo_t* info, void* ucontext) {
+  GuardState* g = nullptr;
+  if (g_active.load() > 0 && info && info->si_code == SEGV_PKUERR) g = GuardOfThread(CurrentTid());
+  if (g) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(info->si_addr);
+    if (InRange(a, g->src_lo, g->src_hi) || InRange(a, g->dst_lo, g->dst_hi)) {
+      g->pkey = static_cast<int>(info->si_pkey);
+      g->address = a;
+      siglongjmp(g->env, 1);
+    }
+  }
+  ChainToPrevious(sig, info, ucontext);
+}
+
+// noinline keeps the copy in its own frame so that nothing after sigsetjmp lives in registers
+// the jump would clobber.
+__attribute__((noinline)) void CopyBytes(void* dst, const void* src, size_t n) { std::memcpy(dst, src, n); }
+
+}  // namespace
+
+void InstallFaultHandler() {
+  std::call_once(g_install_once, [] {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = OnSegv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous);
+  });
+}
+
+FaultInfo GuardedCopy(void* dst, const void* src, size_t n) {
+  FaultInfo result;
+  if (n == 0) return result;
+  GuardState g;
+  g.src_lo = reinterpret_cast<uintptr_t>(src);
+  g.src_hi = g.src_lo + n;
+  g.dst_lo = reinterpret_cast<uintptr_t>(dst);
+  g.dst_hi = g.dst_lo + n;
+  g.pkey = -1;
+  g.address = 0;
+  const int slot = ClaimSlot(CurrentTid(), &g);
+  if (slot < 0) {
+    result.no_slot = true;
+    return result;
+  }
+  const uint32_t saved_pkru = ReadPkru();
+  if (sigsetjmp(g.env, 1) == 0) {
+    CopyBytes(dst, src, n);
+    ReleaseSlot(slot);
+    return result;
+  }
+  // Back from the handler: the signal mask is restored by siglongjmp, PKRU is not.
+  WritePkru(saved_pkru);
+  ReleaseSlot(slot);
+  result.faulted = true;
+  result.pkey = g.pkey;
+  result.address = g.address;
+  return result;
+}
+
+}  // namespace fmpk

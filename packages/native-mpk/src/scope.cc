@@ -1,0 +1,151 @@
+// enter()/leave(): the per-thread stack of entered domains and the PKRU read-modify-write.
+//
+// PKRU is a per-thread register, so the stack is per thread (thread_local). Only the bits of keys this
+// addon owns are ever changed; other keys (Node 20's V8 holds one) keep whatever bits they had.
+#include <random>
+#include <string>
+#include <vector>
+
+#include "domain.h"
+#include "errors.h"
+#include "keys.h"
+#include "pkru.h"
+
+namespace fmpk {
+namespace {
+
+/**
+ * One enter() on this thread. PKRU is per thread, so the stack is too. The frame holds the heaps
+ * it granted, so their keys cannot be freed (and recycled) while the thread still has them open.
+ */
+struct Frame {
+  std::shared_ptr<DomainState> domain;
+  std::vector<std::shared_ptr<ProtectedHeap>> held;
+  uint32_t saved_pkru = 0;  // PKRU before enter()
+  uint32_t key_set = 0;     // the addon's keys at enter(); leave() restores only these bits
+  double ticket = 0;
+};
+
+thread_local std::vector<Frame> t_frames;
+thread_local double t_next_ticket = 0;
+
+/** Tickets start at a random point per thread so that code inside a domain cannot guess one. */
+double NextTicket() {
+  if (t_next_ticket == 0) {
+    std::random_device rd;
+    t_next_ticket = static_cast<double>((static_cast<uint64_t>(rd()) << 20) | 1u);
+  }
+  t_next_ticket += 1;
+  return t_next_ticket;
+}
+
+const char* RightsName(uint32_t bits) {
+  if (bits & kPkeyAccessDisable) return "none";
+  if (bits & kPkeyWriteDisable) return "read";
+  return "read-write";
+}
+
+/**
+ * enter(domain) -> ticket. Read-modify-write of PKRU touching only the addon's keys: the domain's own
+ * key and its shares are granted, every other key the addon owns is denied; keys of other code (V8's)
+ * keep their bits.
+ */
+Napi::Value Enter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequirePkru(env);
+  const std::shared_ptr<DomainState> st = DomainFromJs(env, info[0]);
+  if (!st->heap) throw CodedError(env, code::kDomainClosed, "domain \"" + st->name + "\" is closed");
+  if (!t_frames.empty() && t_frames.back().domain != st) {
+    throw CodedError(env, code::kUsage,
+                     "cannot enter domain \"" + st->name + "\" while inside domain \"" + t_frames.back().domain->name +
+                         "\": leave it first");
+  }
+  Frame f;
+  f.domain = st;
+  f.held.push_back(st->heap);
+  f.key_set = OwnedKeySet();
+  f.saved_pkru = ReadPkru();
+  uint32_t pkru = f.saved_pkru;
+  for (int k = 0; k < kMaxPkeys; ++k) {
+    if (f.key_set & (1u << k)) pkru = WithKeyBits(pkru, k, kPkeyAccessDisable);
+  }
+  for (const Share& s : st->shares) {
+    f.held.push_back(s.heap);
+    pkru = WithKeyBits(pkru, s.heap->pkey(), s.read_only ? kPkeyWriteDisable : 0);
+  }
+  pkru = WithKeyBits(pkru, st->heap->pkey(), 0);
+  f.ticket = NextTicket();
+  const double ticket = f.ticket;
+  t_frames.push_back(std::move(f));
+  WritePkru(pkru);
+  return Napi::Number::New(env, ticket);
+}
+
+/** leave(ticket): pops the innermost enter(), restoring the bits of the keys it changed. */
+Napi::Value Leave(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequirePkru(env);
+  if (t_frames.empty()) throw CodedError(env, code::kUsage, "leave() called outside any domain");
+  const double ticket = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  Frame& top = t_frames.back();
+  if (ticket != top.ticket) {
+    throw CodedError(env, code::kUsage,
+                     "leave() does not match the innermost enter() (domain \"" + top.domain->name +
+                         "\"): scopes must be left in reverse order, with the scope enter() returned");
+  }
+  const uint32_t mask = PkruMaskForKeys(top.key_set & OwnedKeySet());
+  const uint32_t now = ReadPkru();
+  WritePkru((now & ~mask) | (top.saved_pkru & mask));
+  t_frames.pop_back();  // may drop the last reference to a closed domain's heap
+  return env.Undefined();
+}
+
+Napi::Value CurrentDomainJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto cur = CurrentDomain();
+  if (!cur) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", cur->id);
+  o.Set("name", cur->name);
+  o.Set("pkey", cur->pkey);
+  o.Set("depth", static_cast<double>(t_frames.size()));
+  return o;
+}
+
+/** threadRights() -> [{ pkey, domain, rights }] for every key the addon owns, as this thread sees it. */
+Napi::Value ThreadRights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequirePkru(env);
+  const uint32_t pkru = ReadPkru();
+  const uint32_t owned = OwnedKeySet();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (int k = 0; k < kMaxPkeys; ++k) {
+    if (!(owned & (1u << k))) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pkey", k);
+    o.Set("domain", KeyLabel(k));
+    o.Set("rights", RightsName(KeyBits(pkru, k)));
+    out.Set(n++, o);
+  }
+  return out;
+}
+
+Napi::Value PkruJs(const Napi::CallbackInfo& info) {
+  RequirePkru(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(ReadPkru()));
+}
+
+}  // namespace
+
+std::shared_ptr<DomainState> CurrentDomain() { return t_frames.empty() ? nullptr : t_frames.back().domain; }
+
+void InitScope(Napi::Env env, Napi::Object exports) {
+  exports.Set("enter", Napi::Function::New(env, Enter, "enter"));
+  exports.Set("leave", Napi::Function::New(env, Leave, "leave"));
+  exports.Set("currentDomain", Napi::Function::New(env, CurrentDomainJs, "currentDomain"));
+  exports.Set("threadRights", Napi::Function::New(env, ThreadRights, "threadRights"));
+  exports.Set("pkru", Napi::Function::New(env, PkruJs, "pkru"));
+}
+
+}  // namespace fmpk
