@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { findProblems, GRAPH_VERSION, type WorkflowGraph } from '../src/index.js';
 
-const fn = (name: string) => ({ name, isolation: 'none' as const, cpu: undefined, timeoutMs: undefined, retries: 0, input: undefined });
+const fn = (name: string) => ({ name, isolation: 'none' as const, cpu: undefined, timeoutMs: undefined, retries: 0, input: undefined, module: undefined });
 
 describe('findProblems on JSON graphs', () => {
   test('a valid graph has no problems', () => {
