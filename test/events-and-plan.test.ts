@@ -57,7 +57,7 @@ describe('plan', () => {
     const text = rt.plan(wf).explain();
     expect(text).toContain('Plan for workflow "words"');
     expect(text).toMatch(/MPK (available|unavailable \(.+\))/);
-    expect(text).toMatch(/1\. Split \[Split\] -> main-thread: sequential step/);
+    expect(text).toMatch(/1\. Split -> main-thread: sequential step/);
     expect(text).toMatch(/2\. map: map over the input array, 2 at a time -> event-loop/);
     expect(text).toMatch(/4\. parallel: 2 branches -> event-loop/);
     expect(text).toMatch(/choice on predicate/);

@@ -4,7 +4,7 @@ import type { LanePlan, Plan, StepPlan } from './plan.js';
 export function explainPlan(plan: Plan): string {
   const { machine } = plan;
   const lines = [
-    `Plan for workflow "${plan.workflow}"`,
+    `Plan for workflow "${plan.workflow}" (${plan.mode} mode)`,
     `  machine: ${machine.vcpus} vCPU(s) (from ${machine.vcpuSource}); MPK ${machine.mpk.available ? `available, ${machine.mpk.freeKeys} free keys` : `unavailable (${machine.mpk.reason})`}`,
   ];
   lane(plan.root, 1, lines, 'lane on the main thread (state passes by reference)');
@@ -20,12 +20,13 @@ function step(s: StepPlan, n: number, depth: number, lines: string[]): void {
   const at = `${pad(depth)}${n}. `;
   switch (s.kind) {
     case 'task':
-      lines.push(`${at}${s.name} [${s.fn}] -> ${s.placement}: ${s.reason}`);
+      lines.push(`${at}${s.name}${s.name === s.fn ? '' : ` [${s.fn}]`} -> ${s.placement}: ${s.reason}`);
       return;
     case 'group':
       lines.push(
         `${at}${s.name}: ${s.op === 'map' ? `map over the input array${s.concurrency ? `, ${s.concurrency} at a time` : ''}` : `${s.branches.length} branches`} -> ${s.executor}: ${s.reason}`,
       );
+      if (s.spill) lines.push(`${pad(depth + 2)}spill: ${s.spill.reason}`);
       s.branches.forEach((b, i) => lane(b, depth + 2, lines, s.op === 'map' ? `[each item] lane` : `[${i}] lane`));
       return;
     case 'choice':

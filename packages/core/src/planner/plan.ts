@@ -1,13 +1,36 @@
 import type { BackoffSpec, Isolation } from '../graph/ir.js';
 import type { MachineInfo } from './machine.js';
+
+/**
+ * `faastlane`: as few places as possible, state shared by reference. `function-per-container`: the
+ * baseline, every function in its own container with state as JSON over HTTP, as FaaS platforms do.
+ */
+export type RuntimeMode = 'faastlane' | 'function-per-container';
 import { explainPlan } from './explain.js';
 import { planToMermaid } from './mermaid.js';
 
-/** Where a single step runs. More tiers (worker thread, child process, container) join with the execution tiers. */
-export type Placement = 'main-thread';
+/**
+ * Where a single step runs: on the thread of its lane (`main-thread`, state by reference), on a worker
+ * thread of this process (buffers moved, the rest structured-cloned), in a child process of this
+ * container (v8-serialised over IPC), or in another container (over HTTP).
+ */
+export type Placement = 'main-thread' | 'worker-thread' | 'child-process' | 'container';
 
-/** How the branches of a `parallel` or the items of a `map` run. */
-export type GroupExecutor = 'event-loop';
+/**
+ * How the branches of a `parallel` or the items of a `map` run: concurrently on the event loop
+ * (I/O-bound or tiny work), on the worker-thread pool (CPU-bound work), or each in a container
+ * (the function-per-container baseline).
+ */
+export type GroupExecutor = 'event-loop' | 'worker-threads' | 'containers';
+
+/** Whether a group sends part of its branches to other containers when it is wider than this one. */
+export interface SpillPlan {
+  /** Branches or items beyond this many (the local pool's width) may go to containers. */
+  readonly beyond: number;
+  /** Why (or why not). */
+  readonly reason: string;
+  readonly enabled: boolean;
+}
 
 /** A function call. */
 export interface TaskPlan {
@@ -40,6 +63,8 @@ export interface GroupPlan {
   readonly branches: readonly LanePlan[];
   /** `map` only: items in flight at once (undefined: all). */
   readonly concurrency: number | undefined;
+  /** Spilling to other containers, for groups on worker threads. */
+  readonly spill: SpillPlan | undefined;
 }
 
 export interface ChoicePlan {
@@ -78,6 +103,7 @@ export type StepPlan = TaskPlan | GroupPlan | ChoicePlan | RetryPlan | TimeoutPl
 /** The JSON form of a plan. */
 export interface PlanJSON {
   readonly workflow: string;
+  readonly mode: RuntimeMode;
   readonly machine: MachineInfo;
   readonly root: LanePlan;
 }
@@ -89,6 +115,7 @@ export interface PlanJSON {
 export class Plan {
   constructor(
     readonly workflow: string,
+    readonly mode: RuntimeMode,
     readonly machine: MachineInfo,
     readonly root: LanePlan,
   ) {}
@@ -104,7 +131,7 @@ export class Plan {
   }
 
   toJSON(): PlanJSON {
-    return { workflow: this.workflow, machine: this.machine, root: this.root };
+    return { workflow: this.workflow, mode: this.mode, machine: this.machine, root: this.root };
   }
 
   /** Every task of the plan, in order. */

@@ -1,79 +1,237 @@
-import type { GraphNode } from '../graph/ir.js';
+import type { FnSpec, GraphNode } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Workflow } from '../workflow.js';
 import type { MachineInfo } from './machine.js';
-import { Plan, type LanePlan, type StepPlan } from './plan.js';
+import type { Measurements } from './measurements.js';
+import { Plan, type GroupExecutor, type LanePlan, type Placement, type RuntimeMode, type SpillPlan, type StepPlan } from './plan.js';
+
+/** What the planner may use besides the graph: the machine, the tiers the runtime has, and past measurements. */
+export interface PlanningContext {
+  readonly mode: RuntimeMode;
+  readonly machine: MachineInfo;
+  /** Worker threads in the pool (0: no thread tier). */
+  readonly workerThreads: number;
+  /** Whether child processes can be used. */
+  readonly processes: boolean;
+  /** How many calls other containers can take at once (0: no container tier). */
+  readonly containerCapacity: number;
+  readonly measurements: Measurements;
+}
+
+/** A branch shorter than this (measured, ms) costs more to hop to a thread than to run: it stays on the event loop. */
+export const THREAD_HOP_BREAK_EVEN_MS = 0.1;
+/** Assumed container hop latency (ms) until one has been measured. */
+export const DEFAULT_CONTAINER_HOP_MS = 2;
+/** A spilled branch must take at least this many times the container hop to be worth sending away. */
+const SPILL_PAYBACK = 3;
 
 /**
- * Turns a validated workflow graph into a plan.
+ * Turns a validated workflow graph into a plan: where every step runs, and why.
  *
- * This first planner keeps the whole workflow in this process: sequences become lanes on the main
- * thread (each step gets the previous output by reference), and the branches of `parallel` and the
- * items of `map` run concurrently on the event loop. The thread, process and container tiers extend
- * the decisions made here.
+ * - A sequence is a **lane** on one thread; each step gets the previous output by reference.
+ * - `isolation: 'process'` puts a function in a child process; so does `'domain'` (until protected
+ *   heaps are wired in, and always where MPK is unavailable).
+ * - The branches of a `parallel` and the items of a `map` run on the **event loop** when they are
+ *   I/O-bound or too short to pay for a thread hop, on **worker threads** when they are CPU-bound
+ *   (from the `cpu` hint, else from measurements; unmeasured functions start on the event loop).
+ * - A group on threads wider than the pool **spills** the rest to other containers, but only when the
+ *   branch's measured time pays for the container hop several times over.
+ * - In `function-per-container` mode every function runs in its own container (the baseline).
  */
-export function planWorkflow(workflow: Workflow<unknown, unknown>, machine: MachineInfo): Plan {
+export function planWorkflow(workflow: Workflow<unknown, unknown>, context: PlanningContext): Plan {
   const { graph } = workflow;
+  const spec = (fn: string): FnSpec | undefined => graph.functions[fn];
 
-  const lane = (node: GraphNode, scope: string): LanePlan => ({
+  const lane = (node: GraphNode, scope: string, where: LaneSite): LanePlan => ({
     kind: 'lane',
     path: scope,
-    steps: node.kind === 'pipe' ? node.steps.flatMap((s) => lane(s, scope).steps) : [step(node, scope)],
+    steps: node.kind === 'pipe' ? node.steps.flatMap((s) => lane(s, scope, where).steps) : [step(node, scope, where)],
   });
 
-  const step = (node: Exclude<GraphNode, { kind: 'pipe' }>, scope: string): StepPlan => {
+  const step = (node: Exclude<GraphNode, { kind: 'pipe' }>, scope: string, where: LaneSite): StepPlan => {
     switch (node.kind) {
       case 'task': {
-        const spec = graph.functions[node.fn];
-        return {
-          kind: 'task',
-          path: stepPath.child(scope, node.name),
-          name: node.name,
-          fn: node.fn,
-          placement: 'main-thread',
-          isolation: spec?.isolation ?? 'none',
-          reason: 'sequential step: runs on the calling thread and takes its input by reference',
-        };
+        const [placement, reason] = placeTask(spec(node.fn), where, context);
+        return { kind: 'task', path: stepPath.child(scope, node.name), name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
       }
       case 'parallel':
+      case 'map': {
+        const branches = node.kind === 'parallel' ? node.branches : [node.body];
+        const decision = placeGroup(branches, node.kind === 'parallel' ? branches.length : undefined, spec, context);
+        const site: LaneSite = decision.executor === 'worker-threads' ? 'worker-group' : decision.executor === 'containers' ? 'container-group' : 'event-loop-group';
         return {
           kind: 'group',
-          op: 'parallel',
+          op: node.kind,
           path: stepPath.child(scope, node.name),
           name: node.name,
-          executor: 'event-loop',
-          reason: 'branches run concurrently in this process (no thread tier yet); state is shared by reference',
-          branches: node.branches.map((b, i) => lane(b, stepPath.branch(scope, node.name, i))),
-          concurrency: undefined,
+          executor: decision.executor,
+          reason: decision.reason,
+          branches:
+            node.kind === 'parallel'
+              ? node.branches.map((b, i) => lane(b, stepPath.branch(scope, node.name, i), site))
+              : [lane(node.body, stepPath.branch(scope, node.name, '*'), site)],
+          concurrency: node.kind === 'map' ? node.concurrency : undefined,
+          spill: decision.spill,
         };
-      case 'map':
-        return {
-          kind: 'group',
-          op: 'map',
-          path: stepPath.child(scope, node.name),
-          name: node.name,
-          executor: 'event-loop',
-          reason: 'items run concurrently in this process (no thread tier yet); each item is passed by reference',
-          branches: [lane(node.body, stepPath.branch(scope, node.name, '*'))],
-          concurrency: node.concurrency,
-        };
+      }
       case 'choice':
         return {
           kind: 'choice',
           path: stepPath.child(scope, node.name),
           name: node.name,
           predicate: node.predicate,
-          then: lane(node.then, stepPath.choiceArm(scope, node.name, 'then')),
-          otherwise: node.otherwise ? lane(node.otherwise, stepPath.choiceArm(scope, node.name, 'else')) : undefined,
+          then: lane(node.then, stepPath.choiceArm(scope, node.name, 'then'), where),
+          otherwise: node.otherwise ? lane(node.otherwise, stepPath.choiceArm(scope, node.name, 'else'), where) : undefined,
         };
       case 'retry':
-        return { kind: 'retry', path: scope, retries: node.retries, backoff: node.backoff, body: lane(node.body, scope) };
+        return { kind: 'retry', path: scope, retries: node.retries, backoff: node.backoff, body: lane(node.body, scope, where) };
       case 'timeout':
-        return { kind: 'timeout', path: scope, ms: node.ms, body: lane(node.body, scope) };
+        return { kind: 'timeout', path: scope, ms: node.ms, body: lane(node.body, scope, where) };
       case 'catch':
-        return { kind: 'catch', path: scope, handler: node.handler, body: lane(node.body, scope) };
+        return { kind: 'catch', path: scope, handler: node.handler, body: lane(node.body, scope, where) };
     }
   };
 
-  return new Plan(graph.name, machine, lane(graph.root, graph.name));
+  return new Plan(graph.name, context.mode, context.machine, lane(graph.root, graph.name, 'main'));
+}
+
+/** Where a lane runs: the main sequence, or a branch of a group of some kind. */
+type LaneSite = 'main' | 'event-loop-group' | 'worker-group' | 'container-group';
+
+function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext): [Placement, string] {
+  if (!spec) return ['main-thread', 'unknown function'];
+  if (context.mode === 'function-per-container') {
+    return ['container', 'function-per-container baseline: every function in its own container, state as JSON over HTTP'];
+  }
+  const offThread = loadableElsewhere(spec);
+  if (spec.isolation === 'process' || spec.isolation === 'domain') {
+    const why =
+      spec.isolation === 'process'
+        ? "isolation 'process': its own child process, state v8-serialised over IPC"
+        : context.machine.mpk.available
+          ? "isolation 'domain': protected heaps are not wired into the runtime yet, so a child process isolates it instead"
+          : `isolation 'domain' but MPK is unavailable (${context.machine.mpk.reason}): a child process isolates it instead`;
+    if (!context.processes) return ['main-thread', `${why}; but child processes are disabled in this runtime, so it runs here UNISOLATED`];
+    if (offThread !== true) return ['main-thread', `${why}; but ${offThread}, so it runs here UNISOLATED`];
+    return ['child-process', why];
+  }
+  switch (where) {
+    case 'main':
+      return ['main-thread', 'sequential step: runs on the calling thread and takes its input by reference'];
+    case 'event-loop-group':
+      return ['main-thread', 'branch on the event loop: concurrent with its siblings, input by reference'];
+    case 'container-group':
+      return ['container', 'spilled branch: runs in another container'];
+    case 'worker-group':
+      if (offThread !== true) return ['main-thread', `CPU-bound branch, but ${offThread}: it stays on this thread`];
+      return ['worker-thread', 'CPU-bound branch on a worker thread: buffers are moved, not copied'];
+  }
+}
+
+/** Whether another thread or process can import the function's module, or why not. */
+function loadableElsewhere(spec: FnSpec): true | string {
+  if (!spec.module) return 'the module declaring it is unknown (give @Fn({ module: import.meta.url }))';
+  if (!/\.(m|c)?js$/.test(new URL(spec.module).pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
+  return true;
+}
+
+interface GroupDecision {
+  readonly executor: GroupExecutor;
+  readonly reason: string;
+  readonly spill: SpillPlan | undefined;
+}
+
+function placeGroup(
+  branches: readonly GraphNode[],
+  width: number | undefined,
+  spec: (fn: string) => FnSpec | undefined,
+  context: PlanningContext,
+): GroupDecision {
+  if (context.mode === 'function-per-container') {
+    return { executor: 'containers', reason: 'function-per-container baseline: each branch calls its functions\' containers concurrently', spill: undefined };
+  }
+  const profiles = branches.map((b) => profileBranch(b, spec, context.measurements));
+  const cpuBound = profiles.filter((p) => p.cpu === 'bound');
+  if (cpuBound.length === 0) {
+    const reason = profiles.every((p) => p.cpu === 'io')
+      ? 'I/O-bound branches: they mostly wait, so they share the event loop concurrently, state by reference'
+      : 'branches with no cpu hint and not measured yet: on the event loop, state by reference (the planner moves them once measured)';
+    return { executor: 'event-loop', reason, spill: undefined };
+  }
+  const slowest = Math.max(...cpuBound.map((p) => p.measuredMs ?? Number.POSITIVE_INFINITY));
+  if (slowest < THREAD_HOP_BREAK_EVEN_MS) {
+    return {
+      executor: 'event-loop',
+      reason: `CPU-bound but measured at ${slowest.toFixed(3)} ms, less than a thread hop (${THREAD_HOP_BREAK_EVEN_MS} ms): on the event loop`,
+      spill: undefined,
+    };
+  }
+  if (context.workerThreads === 0) {
+    return { executor: 'event-loop', reason: 'CPU-bound branches, but this runtime has no worker threads: on the event loop', spill: undefined };
+  }
+  const threads = `CPU-bound branches on ${context.workerThreads} worker thread(s) (one per vCPU this process may use)`;
+  return { executor: 'worker-threads', reason: threads, spill: spillDecision(profiles, width, context) };
+}
+
+function spillDecision(profiles: readonly BranchProfile[], width: number | undefined, context: PlanningContext): SpillPlan {
+  const beyond = context.workerThreads;
+  const no = (reason: string): SpillPlan => ({ beyond, reason, enabled: false });
+  if (width !== undefined && width <= beyond) return no(`${width} branch(es) fit in ${beyond} thread(s): no spill`);
+  if (context.containerCapacity === 0) return no('no container tier: extra branches queue for a thread');
+  const known = profiles.map((p) => p.measuredMs);
+  if (known.some((ms) => ms === undefined)) return no('branch durations not measured yet: extra branches queue for a thread until they are');
+  const branchMs = Math.min(...(known as number[]));
+  const hopMs = context.measurements.hop('container')?.meanMs ?? DEFAULT_CONTAINER_HOP_MS;
+  if (branchMs < SPILL_PAYBACK * hopMs) {
+    return no(`a branch takes ${branchMs.toFixed(2)} ms, less than ${SPILL_PAYBACK}x the ${hopMs.toFixed(2)} ms container hop: queueing for a thread is cheaper`);
+  }
+  return {
+    beyond,
+    enabled: true,
+    reason: `a branch takes ${branchMs.toFixed(2)} ms, over ${SPILL_PAYBACK}x the ${hopMs.toFixed(2)} ms container hop: branches beyond the local share go to other containers (${context.containerCapacity} slot(s))`,
+  };
+}
+
+interface BranchProfile {
+  /** `bound` if any function is CPU-bound, `io` if all are I/O-bound, else unknown. */
+  readonly cpu: 'bound' | 'io' | 'unknown';
+  /** Sum of the measured mean times of its functions, or undefined if any is unmeasured. */
+  readonly measuredMs: number | undefined;
+}
+
+function profileBranch(node: GraphNode, spec: (fn: string) => FnSpec | undefined, measurements: Measurements): BranchProfile {
+  const fns: string[] = [];
+  const collect = (n: GraphNode): void => {
+    switch (n.kind) {
+      case 'task':
+        fns.push(n.fn);
+        return;
+      case 'pipe':
+        n.steps.forEach(collect);
+        return;
+      case 'parallel':
+        n.branches.forEach(collect);
+        return;
+      case 'choice':
+        collect(n.then);
+        if (n.otherwise) collect(n.otherwise);
+        return;
+      default:
+        collect(n.body);
+    }
+  };
+  collect(node);
+  const kinds = fns.map((fn) => {
+    const hint = spec(fn)?.cpu;
+    if (hint) return hint;
+    const share = measurements.fn(fn)?.cpuShare;
+    return share === undefined ? 'unknown' : share > 0.5 ? 'bound' : 'io';
+  });
+  const cpu = kinds.includes('bound') ? 'bound' : kinds.every((k) => k === 'io') ? 'io' : 'unknown';
+  let total: number | undefined = 0;
+  for (const fn of fns) {
+    const m = measurements.fn(fn);
+    total = m && total !== undefined ? total + m.meanMs : undefined;
+  }
+  return { cpu, measuredMs: total };
 }

@@ -11,7 +11,9 @@ import type { FnContext, FnDefinition, FnInstance } from '../functions/definitio
 import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
-import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
+import type { Measurements } from '../planner/measurements.js';
+import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
+import type { Tier } from '../tiers/tier.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
@@ -24,8 +26,24 @@ export interface ExecutionEnv {
   readonly backoff: BackoffSpec;
   /** The function instances of this runtime (one per class, created on first use). */
   instance(def: FnDefinition): FnInstance<unknown>;
+  /** The tier that runs functions placed at `placement` (never called for `main-thread`). */
+  tier(placement: Exclude<Placement, 'main-thread'>, fn: string): Tier;
+  readonly measurements: Measurements;
   emit(event: EventBody): void;
 }
+
+/**
+ * How a lane is being run: whether its input belongs to it alone (so buffers may be moved to another
+ * thread rather than copied), and whether its branch was spilled to another container.
+ */
+interface LaneMode {
+  /** The input has no other consumer: a thread step may take its buffers (transfer). */
+  readonly sole: boolean;
+  /** The branch was spilled: its functions run in containers. */
+  readonly spilled: boolean;
+}
+
+const TOP: LaneMode = { sole: true, spilled: false };
 
 /**
  * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
@@ -35,44 +53,55 @@ export interface ExecutionEnv {
 export class Executor {
   constructor(private readonly env: ExecutionEnv) {}
 
-  async lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  async lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode = TOP): Promise<unknown> {
     let value = input;
+    let current = mode;
     for (const step of lane.steps) {
       if (signal.aborted) throw signal.reason;
-      value = await this.step(step, value, scope, signal);
+      value = await this.step(step, value, scope, signal, current);
+      // A step's output belongs to the next step alone.
+      current = current.sole ? current : { ...current, sole: true };
     }
     return value;
   }
 
-  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     switch (step.kind) {
       case 'task':
-        return this.task(step, input, stepPath.child(scope, step.name), signal);
+        return this.task(step, input, stepPath.child(scope, step.name), signal, mode);
       case 'group':
-        return step.op === 'parallel' ? this.parallel(step, input, scope, signal) : this.map(step, input, scope, signal);
+        return step.op === 'parallel' ? this.parallel(step, input, scope, signal, mode) : this.map(step, input, scope, signal, mode);
       case 'choice':
-        return this.choice(step, input, scope, signal);
+        return this.choice(step, input, scope, signal, mode);
       case 'retry':
-        return this.retry(step, input, scope, signal);
+        return this.retry(step, input, scope, signal, mode);
       case 'timeout':
-        return this.timeout(step, input, scope, signal);
+        return this.timeout(step, input, scope, signal, mode);
       case 'catch':
-        return this.catch(step, input, scope, signal);
+        return this.catch(step, input, scope, signal, mode);
     }
   }
 
-  private async task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal): Promise<unknown> {
+  private async task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const def = this.env.workflow.functions.get(plan.fn);
     if (!def) throw new WorkflowValidationError([{ path, message: `unknown function "${plan.fn}"` }]);
+    const placement: Placement = mode.spilled && plan.placement === 'worker-thread' ? 'container' : plan.placement;
     const maxAttempts = 1 + def.spec.retries;
+    // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
+    const transfer = mode.sole && def.spec.retries === 0;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw signal.reason;
       this.env.emit({ type: 'step.started', path, attempt });
       const started = performance.now();
       try {
         if (def.inputType) await raceAbort(validateInput(path, def.inputType, input), signal);
-        const output = await this.attempt(def, input, path, attempt, signal);
-        this.env.emit({ type: 'step.completed', path, attempt, durationMs: performance.now() - started });
+        const output =
+          placement === 'main-thread'
+            ? await this.attempt(def, input, path, attempt, signal)
+            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer);
+        const durationMs = performance.now() - started;
+        this.env.emit({ type: 'step.completed', path, attempt, durationMs });
+        if (placement !== 'main-thread') this.env.measurements.recordCall(def.spec.name, durationMs);
         return output;
       } catch (raw) {
         const error = asStepError(raw, path, attempt);
@@ -91,12 +120,26 @@ export class Executor {
     const instance = this.env.instance(def);
     const timeoutMs = def.spec.timeoutMs;
     const ctx = (s: AbortSignal): FnContext => ({ runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt, signal: s });
-    if (timeoutMs === undefined) return raceAbort(instance.run(input as never, ctx(signal)), signal);
+    const name = def.spec.name;
+    const started = performance.now();
+    // The synchronous part of `run` is computation on this thread; the rest is waiting. Both are
+    // measured so that the planner can tell CPU-bound functions from I/O-bound ones.
+    const measure = <T>(result: T | PromiseLike<T>): Promise<T> => {
+      const syncMs = performance.now() - started;
+      if (!isThenable(result)) {
+        this.env.measurements.recordCall(name, syncMs, syncMs);
+        return Promise.resolve(result);
+      }
+      return Promise.resolve(result).then((value) => {
+        this.env.measurements.recordCall(name, performance.now() - started, syncMs);
+        return value;
+      });
+    };
+    if (timeoutMs === undefined) return raceAbort(measure(instance.run(input as never, ctx(signal))), signal);
 
     const { controller, dispose } = childController(signal);
     const timeout = new StepTimeoutError(path, timeoutMs, attempt);
     const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
-    const started = performance.now();
     const settle = (): void => {
       clearTimeout(timer);
       dispose();
@@ -106,21 +149,56 @@ export class Executor {
       if (!isThenable(result)) {
         settle();
         // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
-        return performance.now() - started > timeoutMs ? Promise.reject(timeout) : Promise.resolve(result);
+        return performance.now() - started > timeoutMs ? Promise.reject(timeout) : measure(result);
       }
-      return raceAbort(result, controller.signal).finally(settle);
+      return raceAbort(measure(result), controller.signal).finally(settle);
     } catch (error) {
       settle();
       return Promise.reject(error);
     }
   }
 
-  private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown[]> {
+  /**
+   * One attempt on another thread, process or container. The step's timeout fires the call's signal;
+   * the tier then stops the function (terminating a runaway worker or process) and rejects at once.
+   */
+  private remoteAttempt(
+    def: FnDefinition,
+    placement: Exclude<Placement, 'main-thread'>,
+    input: unknown,
+    path: string,
+    attempt: number,
+    signal: AbortSignal,
+    transfer: boolean,
+  ): Promise<unknown> {
+    const module = def.spec.module;
+    if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
+    const tier = this.env.tier(placement, def.spec.name);
+    const timeoutMs = def.spec.timeoutMs;
     const { controller, dispose } = childController(signal);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
+    const call = tier.call({
+      fn: { module, name: def.spec.name },
+      input,
+      ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
+      signal: controller.signal,
+      transfer,
+    });
+    return raceAbort(call, controller.signal).finally(() => {
+      clearTimeout(timer);
+      dispose();
+    });
+  }
+
+  private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
+    const { controller, dispose } = childController(signal);
+    const local = localShare(plan, plan.branches.length, this.env);
+    // Branches share their input: only a lone branch may take its buffers.
+    const sole = mode.sole && plan.branches.length === 1;
     try {
       return await Promise.all(
         plan.branches.map((branch, i) =>
-          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal).catch((error: unknown) => {
+          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal, { sole, spilled: mode.spilled || i >= local }).catch((error: unknown) => {
             // The first failure stops the siblings: their waits reject and no new step starts.
             controller.abort(error);
             throw error;
@@ -132,7 +210,7 @@ export class Executor {
     }
   }
 
-  private async map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown[]> {
+  private async map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
     const path = stepPath.child(scope, plan.name);
     if (!Array.isArray(input)) {
       throw new WorkflowValidationError([{ path, message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
@@ -142,11 +220,15 @@ export class Executor {
     const items: readonly unknown[] = input;
     const results = new Array<unknown>(items.length);
     const { controller, dispose } = childController(signal);
+    const local = localShare(plan, items.length, this.env);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length && !controller.signal.aborted) {
         const i = next++;
-        results[i] = await this.lane(body, items[i], stepPath.branch(scope, plan.name, i), controller.signal);
+        results[i] = await this.lane(body, items[i], stepPath.branch(scope, plan.name, i), controller.signal, {
+          sole: mode.sole,
+          spilled: mode.spilled || i >= local,
+        });
       }
     };
     const width = Math.min(items.length, plan.concurrency ?? items.length);
@@ -166,7 +248,7 @@ export class Executor {
     }
   }
 
-  private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const path = stepPath.child(scope, plan.name);
     const callback = this.env.workflow.callbacks.get(plan.predicate);
     if (callback?.kind !== 'predicate') throw new WorkflowValidationError([{ path, message: 'choice predicate is missing' }]);
@@ -176,16 +258,18 @@ export class Executor {
     } catch (error) {
       throw asStepError(error, path, 1);
     }
-    if (chosen) return this.lane(plan.then, input, stepPath.choiceArm(scope, plan.name, 'then'), signal);
-    if (plan.otherwise) return this.lane(plan.otherwise, input, stepPath.choiceArm(scope, plan.name, 'else'), signal);
+    if (chosen) return this.lane(plan.then, input, stepPath.choiceArm(scope, plan.name, 'then'), signal, mode);
+    if (plan.otherwise) return this.lane(plan.otherwise, input, stepPath.choiceArm(scope, plan.name, 'else'), signal, mode);
     return input;
   }
 
-  private async retry(plan: RetryPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  private async retry(plan: RetryPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
+    // The input is needed again for the next attempt: it must not be moved away.
+    const keep: LaneMode = { ...mode, sole: false };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.lane(plan.body, input, scope, signal);
+        return await this.lane(plan.body, input, scope, signal, keep);
       } catch (raw) {
         const error = asStepError(raw, path, attempt);
         if (attempt > plan.retries || !isRetriable(error) || signal.aborted) throw error;
@@ -196,21 +280,22 @@ export class Executor {
     }
   }
 
-  private async timeout(plan: TimeoutPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  private async timeout(plan: TimeoutPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const { controller, dispose } = childController(signal);
     const timer = setTimeout(() => controller.abort(new StepTimeoutError(bodyPath(plan.body, scope), plan.ms)), plan.ms);
     try {
-      return await raceAbort(this.lane(plan.body, input, scope, controller.signal), controller.signal);
+      return await raceAbort(this.lane(plan.body, input, scope, controller.signal, mode), controller.signal);
     } finally {
       clearTimeout(timer);
       dispose();
     }
   }
 
-  private async catch(plan: CatchPlan, input: unknown, scope: string, signal: AbortSignal): Promise<unknown> {
+  private async catch(plan: CatchPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     try {
-      return await this.lane(plan.body, input, scope, signal);
+      // The handler gets the input: it must not be moved away.
+      return await this.lane(plan.body, input, scope, signal, { ...mode, sole: false });
     } catch (raw) {
       // Cancellation is not a failure to recover from.
       if (signal.aborted || raw instanceof WorkflowCancelledError) throw raw;
@@ -223,6 +308,16 @@ export class Executor {
       }
     }
   }
+}
+
+/**
+ * How many of a group's `width` branches run locally when the group may spill: a share proportional
+ * to the local pool's width against the containers' capacity (the paper's `launchMap` split).
+ */
+function localShare(plan: GroupPlan, width: number, env: ExecutionEnv): number {
+  if (!plan.spill?.enabled || width <= plan.spill.beyond) return width;
+  const remote = env.tier('container', '').capacity;
+  return Math.max(plan.spill.beyond, Math.ceil((width * plan.spill.beyond) / (plan.spill.beyond + remote)));
 }
 
 /** Typed errors pass through; anything else thrown by user code becomes a `StepFailedError`. */

@@ -6,8 +6,11 @@ import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { validateWorkflow } from '../graph/validate.js';
 import { probeMachine, type MachineInfo } from '../planner/machine.js';
-import type { Plan } from '../planner/plan.js';
-import { planWorkflow } from '../planner/planner.js';
+import { Measurements } from '../planner/measurements.js';
+import type { Plan, RuntimeMode } from '../planner/plan.js';
+import { planWorkflow, type PlanningContext } from '../planner/planner.js';
+import { createTierFactories, type TierOptions } from './tier-factories.js';
+import { TierSet } from './tier-set.js';
 import type { Workflow } from '../workflow.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
@@ -15,9 +18,17 @@ import { Executor } from './executor.js';
 import type { WorkflowRun } from './run.js';
 
 /** Options of `Runtime.create`. */
-export interface RuntimeOptions {
+export interface RuntimeOptions extends TierOptions {
+  /**
+   * `faastlane` (default): run each workflow in as few places as possible, sharing state.
+   * `function-per-container`: the baseline, every function in its own container and state as JSON
+   * over HTTP, the way FaaS platforms run workflows today (for comparisons).
+   */
+  readonly mode?: RuntimeMode;
   /** Backoff between the retries of `@Fn({ retries })` and of `retry()` without its own. */
   readonly retryBackoff?: Partial<BackoffSpec>;
+  /** Keep the durations measured on runs in this JSON file (loaded at start, saved at `close()`). */
+  readonly measurementsFile?: string;
 }
 
 /** Options of one invocation. */
@@ -43,23 +54,38 @@ export interface CloseOptions {
  */
 export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
-  private readonly plans = new WeakMap<Workflow<unknown, unknown>, Plan>();
+  private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number }>();
   private readonly instances = new Map<FnDefinition['cls'], FnInstance<unknown>>();
   private readonly inFlight = new Map<string, { cancel: (reason: string) => void; done: Promise<unknown> }>();
   private readonly backoff: BackoffSpec;
+  private readonly tiers: TierSet;
+  private readonly workerThreads: number;
   private closed = false;
+  /** Durations measured on earlier runs, which the planner uses. */
+  readonly measurements: Measurements;
+  readonly mode: RuntimeMode;
 
   private constructor(
     /** The machine the planner plans for. */
     readonly machine: MachineInfo,
-    options: RuntimeOptions,
+    private readonly options: RuntimeOptions,
   ) {
+    this.mode = options.mode ?? 'faastlane';
     this.backoff = { ...DEFAULT_BACKOFF, ...options.retryBackoff };
+    this.measurements = new Measurements(options.measurementsFile);
+    this.workerThreads = this.mode === 'faastlane' ? (options.workerThreads ?? machine.vcpus) : 0;
+    this.tiers = new TierSet(createTierFactories(this.mode, { ...options, workerThreads: this.workerThreads }, machine.vcpus));
   }
 
-  /** Creates a runtime, probing the machine (vCPUs, MPK) once. */
+  /**
+   * Creates a runtime: probes the machine (vCPUs from the cgroup quota, MPK) and starts the worker
+   * threads, so that they are warm before the first invocation. Child processes and containers
+   * start when a plan first needs them, before that plan's first run.
+   */
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
-    return new Runtime(probeMachine(), options);
+    const runtime = new Runtime(probeMachine(), options);
+    if (runtime.workerThreads > 0) await runtime.tiers.warm('worker-thread');
+    return runtime;
   }
 
   /** Every event of every run of this runtime. Hot: subscribers see events from when they subscribe. */
@@ -73,13 +99,24 @@ export class Runtime {
    */
   plan<In, Out>(workflow: Workflow<In, Out>): Plan {
     const wf = workflow as Workflow<unknown, unknown>;
-    let plan = this.plans.get(wf);
-    if (!plan) {
-      validateWorkflow(wf);
-      plan = planWorkflow(wf, this.machine);
-      this.plans.set(wf, plan);
-    }
+    const cached = this.plans.get(wf);
+    // A plan is redone when measurements moved a function into another class (short/long, cpu/io).
+    if (cached && cached.version === this.measurements.version) return cached.plan;
+    if (!cached) validateWorkflow(wf);
+    const plan = planWorkflow(wf, this.planningContext());
+    this.plans.set(wf, { plan, version: this.measurements.version });
     return plan;
+  }
+
+  private planningContext(): PlanningContext {
+    return {
+      mode: this.mode,
+      machine: this.machine,
+      workerThreads: this.workerThreads,
+      processes: this.options.childProcesses !== 0,
+      containerCapacity: this.options.containers === false ? 0 : this.tiers.has('container') ? this.tiers.get('container', '').capacity : (this.options.containers?.count ?? 0) * this.machine.vcpus,
+      measurements: this.measurements,
+    };
   }
 
   /** Runs a workflow to completion and returns its output. Rejects with a typed `FaastlaneError`. */
@@ -101,10 +138,13 @@ export class Runtime {
   async close(options: CloseOptions = {}): Promise<void> {
     this.closed = true;
     const runs = [...this.inFlight.values()];
-    if (runs.length === 0) return;
-    const grace = setTimeout(() => runs.forEach((r) => r.cancel('the runtime was closed')), options.graceMs ?? 30_000);
-    await Promise.allSettled(runs.map((r) => r.done));
-    clearTimeout(grace);
+    if (runs.length > 0) {
+      const grace = setTimeout(() => runs.forEach((r) => r.cancel('the runtime was closed')), options.graceMs ?? 30_000);
+      await Promise.allSettled(runs.map((r) => r.done));
+      clearTimeout(grace);
+    }
+    await this.tiers.close();
+    this.measurements.save();
   }
 
   private execute<In, Out>(
@@ -131,6 +171,7 @@ export class Runtime {
     const run = async (): Promise<Out> => {
       if (closed) throw new RuntimeClosedError();
       const plan = this.plan(workflow);
+      await this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module);
       const started = performance.now();
       emit({ type: 'workflow.started' });
       try {
@@ -139,6 +180,8 @@ export class Runtime {
           workflow: workflow as Workflow<unknown, unknown>,
           backoff: this.backoff,
           instance: (def) => this.instance(def),
+          tier: (placement, fn) => this.tiers.get(placement, fn),
+          measurements: this.measurements,
           emit,
         });
         const out = (await executor.lane(plan.root, input, name, controller.signal)) as Out;

@@ -1,0 +1,120 @@
+import type { Placement, Plan, StepPlan, LanePlan } from '../planner/plan.js';
+import type { Tier } from '../tiers/tier.js';
+
+/** Starts a tier on demand. */
+export type TierFactory = () => Promise<Tier>;
+
+/** How the runtime obtains the tiers a plan places steps on. */
+export interface TierFactories {
+  readonly workerThreads?: TierFactory;
+  /** Isolated functions: each function gets processes of its own, never shared with another function. */
+  readonly childProcesses?: (fn: string) => Promise<Tier>;
+  readonly containers?: TierFactory;
+  /** Function-per-container mode: one dedicated container per function name. */
+  readonly dedicatedContainer?: (fn: string, module: string) => Promise<Tier>;
+}
+
+/**
+ * The tiers of one runtime, started when first needed and kept warm after: a plan's tiers are all
+ * started (`prepare`) before its run begins, so that no step waits for a worker, process or
+ * container to boot.
+ */
+export class TierSet {
+  private readonly started = new Map<string, Promise<Tier>>();
+  private readonly ready = new Map<string, Tier>();
+
+  constructor(private readonly factories: TierFactories) {}
+
+  /** Starts every tier the plan uses. */
+  async prepare(plan: Plan, moduleOf: (fn: string) => string | undefined): Promise<void> {
+    const needed = new Map<string, () => Promise<Tier>>();
+    const visitLane = (lane: LanePlan): void => lane.steps.forEach(visit);
+    const visit = (step: StepPlan): void => {
+      switch (step.kind) {
+        case 'task': {
+          const key = this.key(step.placement, step.fn);
+          if (key && !needed.has(key)) needed.set(key, () => this.factory(step.placement, step.fn, moduleOf(step.fn)));
+          return;
+        }
+        case 'group':
+          if (step.spill?.enabled && !needed.has('container')) needed.set('container', () => this.factory('container', '', undefined));
+          step.branches.forEach(visitLane);
+          return;
+        case 'choice':
+          visitLane(step.then);
+          if (step.otherwise) visitLane(step.otherwise);
+          return;
+        default:
+          visitLane(step.body);
+      }
+    };
+    visitLane(plan.root);
+    await Promise.all([...needed].map(([key, start]) => this.start(key, start)));
+  }
+
+  /** Starts a tier ahead of any plan (e.g. the worker pool at `Runtime.create`). */
+  warm(placement: Exclude<Placement, 'main-thread'>): Promise<Tier> {
+    return this.start(placement, () => this.factory(placement, '', undefined));
+  }
+
+  /** The started tier for a placement; `prepare` must have run for the plan. */
+  get(placement: Exclude<Placement, 'main-thread'>, fn: string): Tier {
+    const key = this.key(placement, fn) ?? placement;
+    const tier = this.ready.get(key) ?? this.ready.get(placement);
+    if (!tier) throw new Error(`internal: the ${placement} tier for ${fn || 'this step'} was not started before the run`);
+    return tier;
+  }
+
+  /** Whether a tier has been started. */
+  has(placement: Exclude<Placement, 'main-thread'>): boolean {
+    return this.ready.has(placement);
+  }
+
+  async close(): Promise<void> {
+    const tiers = await Promise.allSettled([...this.started.values()]);
+    await Promise.allSettled(tiers.map((t) => (t.status === 'fulfilled' ? t.value.close() : undefined)));
+    this.started.clear();
+    this.ready.clear();
+  }
+
+  private key(placement: Placement, fn: string): string | undefined {
+    if (placement === 'main-thread') return undefined;
+    if (placement === 'container' && this.factories.dedicatedContainer) return `container:${fn}`;
+    // An isolated function must never share a process (and its memory) with another function.
+    if (placement === 'child-process') return `child-process:${fn}`;
+    return placement;
+  }
+
+  private start(key: string, start: () => Promise<Tier>): Promise<Tier> {
+    let tier = this.started.get(key);
+    if (!tier) {
+      tier = start().then((t) => {
+        this.ready.set(key, t);
+        return t;
+      });
+      this.started.set(key, tier);
+      // A tier that failed to start is tried again next time.
+      tier.catch(() => this.started.delete(key));
+    }
+    return tier;
+  }
+
+  private factory(placement: Placement, fn: string, module: string | undefined): Promise<Tier> {
+    const f = this.factories;
+    switch (placement) {
+      case 'worker-thread':
+        if (f.workerThreads) return f.workerThreads();
+        break;
+      case 'child-process':
+        if (f.childProcesses) return f.childProcesses(fn);
+        break;
+      case 'container':
+        if (f.dedicatedContainer && fn && module) return f.dedicatedContainer(fn, module);
+        if (f.containers) return f.containers();
+        break;
+      case 'main-thread':
+        break;
+    }
+    return Promise.reject(new Error(`this runtime has no ${placement} tier`));
+  }
+}

@@ -1,0 +1,60 @@
+import { FunctionHost } from '../hosting/function-host.js';
+import { toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
+import type { FromHost, ToHost } from './protocol.js';
+import { collectTransferables } from './transferables.js';
+
+/** The transport a host answers on: a worker's `parentPort`, or a child process's IPC channel. */
+export interface HostPort {
+  /** Sends a message; `transfer` lists buffers to move (ignored where moving is impossible). Throws when the message cannot be serialised. */
+  post(message: FromHost, transfer: readonly ArrayBuffer[]): void;
+  listen(handler: (message: ToHost) => void): void;
+}
+
+/**
+ * Serves a pool from inside a worker thread or child process: answers `init` with `ready` once the
+ * preloaded functions are loaded, and each `call` with a `result`.
+ *
+ * Cancellation is not a message: the pool terminates the whole worker or process (a synchronous
+ * runaway loop could not be interrupted otherwise), so the signal a function sees here never fires.
+ */
+export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost()): void {
+  const neverAborted = new AbortController().signal;
+
+  const init = async (preload: readonly FnRef[]): Promise<void> => {
+    try {
+      await Promise.all(preload.map((fn) => host.load(fn)));
+      port.post({ type: 'ready' }, []);
+    } catch (error) {
+      port.post({ type: 'failed', error: toWireError(error) }, []);
+    }
+  };
+
+  const call = async (request: CallRequest): Promise<void> => {
+    let failure: CallResponse;
+    try {
+      const output = await host.call(request.fn, request.input, request.ctx, neverAborted);
+      try {
+        // Outputs are always moved back: the function hands its result over and keeps no claim on it.
+        port.post({ type: 'result', response: { id: request.id, ok: true, output } }, collectTransferables(output));
+        return;
+      } catch (error) {
+        failure = { id: request.id, ok: false, error: toWireError(cannotSend(request, error)) };
+      }
+    } catch (error) {
+      failure = { id: request.id, ok: false, error: toWireError(error) };
+    }
+    port.post({ type: 'result', response: failure }, []);
+  };
+
+  port.listen((message) => {
+    if (message.type === 'init') void init(message.preload);
+    else void call(message.request);
+  });
+}
+
+function cannotSend(request: CallRequest, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  const wrapped = new Error(`the output of "${request.fn.name}" cannot be sent back: ${reason}`);
+  wrapped.name = 'DataCloneError';
+  return wrapped;
+}

@@ -1,0 +1,308 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fromWireError, type CallResponse, type FnRef } from '../hosting/wire.js';
+import type { FromHost, ToHost } from './protocol.js';
+import { TierCrashError, type Tier, type TierCall, type TierKind } from './tier.js';
+import { collectTransferables } from './transferables.js';
+
+/** Options every pool takes. */
+export interface PoolOptions {
+  /** How many workers or processes run calls at once; the rest queue (FIFO). At least 1. */
+  readonly size: number;
+  /** Functions to load in every worker or process before the pool is ready (and again in each replacement). */
+  readonly preload?: readonly FnRef[];
+  /**
+   * How long a worker or process may take to start and load `preload` (default 30 s). Past it the
+   * start fails (`start()` rejects) rather than hanging.
+   */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * One worker thread or child process as the pool sees it: a way to send it messages and to kill it.
+ * A channel reports its messages and its end (exactly once) through the `ChannelEvents` it was opened with.
+ */
+export interface Channel {
+  /** Names it in errors: `worker 3`, `pid 1234`. */
+  readonly where: string;
+  /** Sends a message, moving the buffers in `transfer` where the transport can. Throws when the message cannot be serialised. */
+  post(message: ToHost, transfer: readonly ArrayBuffer[]): void;
+  /** Stops it now, whatever it is doing. Resolves once it is gone. */
+  kill(): Promise<void>;
+  /** Keeps the parent's event loop alive (while a call runs or it starts) or lets it exit (while idle). */
+  ref(): void;
+  unref(): void;
+}
+
+export interface ChannelEvents {
+  message(message: FromHost): void;
+  /** It is gone (exited, crashed, killed); `detail` says how. Called once. */
+  exit(detail: string): void;
+}
+
+/** Opens a channel: starts a worker thread or child process running the host entry. */
+export type ChannelOpener = (events: ChannelEvents) => Channel;
+
+interface Pending {
+  readonly id: number;
+  readonly call: TierCall;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly onAbort: () => void;
+  /** Where it runs; undefined while it queues. */
+  slot: Slot | undefined;
+}
+
+interface Slot {
+  state: 'starting' | 'idle' | 'busy' | 'dead';
+  /** The current worker or process; events from an older one (killed, replaced) are ignored. */
+  channel: Channel | undefined;
+  running: Pending | undefined;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+
+/**
+ * The request, queue and heal logic of `WorkerPool` and `ProcessPool`, over a `Channel` that each
+ * implements for its transport.
+ *
+ * - One call per worker or process at a time; further calls queue FIFO.
+ * - A call's signal settles it at once with `signal.reason`; if it was running, its worker or process
+ *   is killed (the only way to stop a runaway synchronous loop) and replaced.
+ * - A worker or process that dies under a call rejects that call with `TierCrashError` and is replaced;
+ *   queued calls go on on the healed pool.
+ * - `close()` kills everything and rejects what is pending. Every call settles.
+ */
+export abstract class HostPool implements Tier {
+  abstract readonly kind: TierKind;
+  readonly capacity: number;
+
+  private readonly slots: Slot[];
+  private readonly queue: Pending[] = [];
+  private readonly preload: readonly FnRef[];
+  private readonly startTimeoutMs: number;
+  private nextId = 1;
+  private closed = false;
+
+  protected constructor(
+    options: PoolOptions,
+    private readonly open: ChannelOpener,
+    /** Whether the transport can move buffers (worker threads) or must copy them (processes). */
+    private readonly canTransfer: boolean,
+  ) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
+    this.capacity = options.size;
+    this.preload = options.preload ?? [];
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    this.slots = Array.from({ length: options.size }, (): Slot => ({ state: 'dead', channel: undefined, running: undefined }));
+  }
+
+  /** The workers or processes that are up and have answered `ready` (`worker 3`, `pid 1234`). */
+  get members(): string[] {
+    return this.slots.flatMap((s) => (s.channel && (s.state === 'idle' || s.state === 'busy') ? [s.channel.where] : []));
+  }
+
+  /** How many calls wait for a free worker or process. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Starts every worker or process in parallel; resolves when all answered `ready`. On failure, kills them all and rejects. */
+  protected async warm(): Promise<this> {
+    const started = await Promise.allSettled(this.slots.map((slot) => this.launch(slot)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.close();
+      throw failed.reason;
+    }
+    return this;
+  }
+
+  call(call: TierCall): Promise<unknown> {
+    if (this.closed) return Promise.reject(new TierCrashError(this.kind, 'pool', 'the pool is closed'));
+    if (call.signal.aborted) return Promise.reject(call.signal.reason);
+    return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        id: this.nextId++,
+        call,
+        slot: undefined,
+        resolve: (value) => {
+          call.signal.removeEventListener('abort', pending.onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          call.signal.removeEventListener('abort', pending.onAbort);
+          reject(error);
+        },
+        onAbort: () => this.abort(pending),
+      };
+      call.signal.addEventListener('abort', pending.onAbort, { once: true });
+      this.queue.push(pending);
+      // Synchronous: with a free worker the input's buffers are moved before `call` returns.
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new TierCrashError(this.kind, 'pool', 'the pool was closed before the call started'));
+    const kills: Promise<void>[] = [];
+    for (const slot of this.slots) {
+      const { channel, running } = slot;
+      slot.state = 'dead';
+      slot.channel = undefined;
+      slot.running = undefined;
+      if (running) running.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', 'the pool was closed during the call'));
+      if (channel) kills.push(channel.kill());
+    }
+    await Promise.all(kills);
+  }
+
+  /** Starts a worker or process in `slot`; resolves once it answered `ready`. */
+  private launch(slot: Slot): Promise<void> {
+    slot.state = 'starting';
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        if (slot.channel === channel) {
+          slot.channel = undefined;
+          slot.state = 'dead';
+        }
+        reject(error);
+      };
+      const channel = this.open({
+        message: (message) => {
+          if (ready) {
+            if (message.type === 'result' && slot.channel === channel) this.settle(slot, message.response);
+            return;
+          }
+          if (message.type === 'ready') {
+            if (slot.channel !== channel) return; // closed while it started: its kill is under way
+            ready = true;
+            clearTimeout(timer);
+            slot.state = 'idle';
+            channel.unref();
+            resolve();
+            this.dispatch();
+          } else if (message.type === 'failed') {
+            fail(fromWireError(message.error));
+            void channel.kill();
+          }
+        },
+        exit: (detail) => {
+          // Before `ready` the launch settles whatever happened meanwhile (a close, say), so that its timer goes.
+          if (!ready) fail(new TierCrashError(this.kind, channel.where, `${detail} before it was ready`));
+          else if (slot.channel === channel) this.died(slot, detail);
+        },
+      });
+      slot.channel = channel;
+      const timer = setTimeout(() => {
+        fail(new TierCrashError(this.kind, channel.where, `did not start within ${this.startTimeoutMs} ms`));
+        void channel.kill();
+      }, this.startTimeoutMs);
+      try {
+        channel.post({ type: 'init', preload: this.preload }, []);
+      } catch (error) {
+        fail(error instanceof Error ? error : new Error(String(error)));
+        void channel.kill();
+      }
+    });
+  }
+
+  /** Starts a new worker or process in a slot whose one died or was killed. */
+  private replace(slot: Slot): void {
+    if (this.closed) return;
+    this.launch(slot).catch((error: unknown) => {
+      // The slot stays dead; it is tried again when calls queue. With nothing left alive, the
+      // queued calls fail rather than wait forever.
+      if (this.closed || this.slots.some((s) => s.state !== 'dead')) return;
+      for (const pending of this.queue.splice(0)) pending.reject(error);
+    });
+  }
+
+  /** Hands queued calls to idle workers, first come first served. */
+  private dispatch(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => s.state === 'idle');
+      if (!slot?.channel) break;
+      const pending = this.queue.shift()!;
+      const { call } = pending;
+      const transfer = call.transfer && this.canTransfer ? collectTransferables(call.input) : [];
+      try {
+        slot.channel.post({ type: 'call', request: { id: pending.id, fn: call.fn, input: call.input, ctx: call.ctx } }, transfer);
+      } catch (error) {
+        // The input cannot be serialised (a function, a SharedArrayBuffer to a process...): nothing
+        // was sent, the worker stays idle.
+        pending.reject(error);
+        continue;
+      }
+      slot.state = 'busy';
+      slot.running = pending;
+      pending.slot = slot;
+      slot.channel.ref();
+    }
+    // Calls wait and some slot lost its worker for good: try it again.
+    if (this.queue.length > 0) for (const slot of this.slots) if (slot.state === 'dead') this.replace(slot);
+  }
+
+  private settle(slot: Slot, response: CallResponse): void {
+    const pending = slot.running;
+    if (!pending || pending.id !== response.id) return;
+    slot.running = undefined;
+    slot.state = 'idle';
+    slot.channel?.unref();
+    if (response.ok) pending.resolve(response.output);
+    else pending.reject(fromWireError(response.error));
+    this.dispatch();
+  }
+
+  /** The call's signal fired: settle it now; if it runs, kill its worker (the only sure way to stop it) and start another. */
+  private abort(pending: Pending): void {
+    const reason: unknown = pending.call.signal.reason;
+    const slot = pending.slot;
+    if (!slot) {
+      const at = this.queue.indexOf(pending);
+      if (at >= 0) this.queue.splice(at, 1);
+      pending.reject(reason);
+      return;
+    }
+    if (slot.running !== pending) return;
+    const channel = slot.channel;
+    slot.running = undefined;
+    slot.channel = undefined;
+    pending.reject(reason);
+    if (channel) void channel.kill();
+    this.replace(slot);
+  }
+
+  /** The worker or process in `slot` is gone: fail its call, start another. */
+  private died(slot: Slot, detail: string): void {
+    const channel = slot.channel;
+    const pending = slot.running;
+    slot.channel = undefined;
+    slot.running = undefined;
+    slot.state = 'dead';
+    if (pending) pending.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', detail));
+    this.replace(slot);
+  }
+}
+
+/**
+ * The URL of a host entry script (`worker-main.js`, `process-main.js`), which must be compiled
+ * JavaScript: worker threads and child processes cannot load TypeScript.
+ *
+ * From `dist` (the package as built or installed) the entry sits beside this module. When this module
+ * is itself loaded from `src` (vitest compiles TypeScript on the fly), the entry is taken from the
+ * package's `dist` instead, found relative to the package root: run `tsc -b` first.
+ */
+export function hostEntry(file: string): URL {
+  const here = import.meta.url;
+  const fromSource = here.endsWith('.ts');
+  const url = fromSource ? new URL(`../../dist/tiers/${file}`, here) : new URL(`./${file}`, here);
+  if (!existsSync(fileURLToPath(url))) {
+    throw new Error(`${fileURLToPath(url)} is missing${fromSource ? ': build the package (npx tsc -b) before loading pools from source' : ''}`);
+  }
+  return url;
+}

@@ -1,0 +1,113 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FromHost } from './protocol.js';
+import { HostPool, hostEntry, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
+
+/** Options of `ProcessPool.start`. */
+export interface ProcessPoolOptions extends PoolOptions {
+  /**
+   * Node options of each child (`--max-old-space-size=64`, say). Defaults to the parent's
+   * (`process.execArgv`, as `fork` does, so that loaders like `--import tsx` carry over), less
+   * `--inspect*` flags, whose port would clash with the parent's.
+   */
+  readonly execArgv?: readonly string[];
+  /** Environment of each child; defaults to the parent's. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A pool of child processes that run declared functions each in its own address space (for
+ * `isolation: 'process'`, or `'domain'` where MPK is absent). Inputs and outputs cross the IPC channel
+ * with v8 serialisation: buffers are copied (nothing can be moved between processes). Shared memory
+ * does not cross either: a typed array over a `SharedArrayBuffer` arrives as a copy over a plain buffer
+ * (the child's writes are not seen by the caller), and a bare `SharedArrayBuffer` cannot be sent at all
+ * (the call rejects). Functions that communicate through shared memory belong on worker threads.
+ *
+ * Same behaviour as `WorkerPool` otherwise: one call per process at a time, FIFO queue, a fired signal
+ * kills and replaces the process, a process that dies under a call (killed, `process.exit()`, crash)
+ * fails that call with `TierCrashError` and is replaced.
+ *
+ * Children never outlive the parent: the pool kills them on `close()`, every live child is killed when
+ * the parent exits, and a child exits by itself when its IPC channel disconnects (the parent was killed).
+ */
+export class ProcessPool extends HostPool {
+  readonly kind = 'child-process' as const;
+
+  private constructor(options: ProcessPoolOptions) {
+    super(options, openProcess.bind(null, fileURLToPath(hostEntry('process-main.js')), options), false);
+  }
+
+  /** Starts `size` processes in parallel; resolves once every one is up and has loaded `preload` (warm before first use). */
+  static async start(options: ProcessPoolOptions): Promise<ProcessPool> {
+    return new ProcessPool(options).warm();
+  }
+}
+
+function openProcess(entry: string, options: ProcessPoolOptions, events: ChannelEvents): Channel {
+  const child = fork(entry, [], {
+    serialization: 'advanced',
+    execArgv: options.execArgv ? [...options.execArgv] : process.execArgv.filter((arg) => !/^--(inspect|debug)/.test(arg)),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  track(child);
+  const where = child.pid === undefined ? 'child process' : `pid ${child.pid}`;
+  let fatal: string | undefined;
+  let gone = false;
+  const exited = new Promise<void>((resolve) => {
+    const end = (detail: string): void => {
+      if (gone) return;
+      gone = true;
+      resolve();
+      events.exit(fatal ? `${detail} after uncaught ${fatal}` : detail);
+    };
+    // 'close' rather than 'exit': it comes after the last IPC message has been read.
+    child.once('close', (code, signal) => end(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    // A child that could not be spawned never emits 'close'.
+    child.once('error', (error) => {
+      if (child.pid === undefined) end(`could not be started: ${error.message}`);
+    });
+  });
+  child.on('message', (message: FromHost) => {
+    if (message.type === 'fatal') fatal = `${message.error.name}: ${message.error.message}`;
+    else events.message(message);
+  });
+  return {
+    where,
+    post: (message) => {
+      // A send error (the channel closed under it) surfaces as the child's exit.
+      child.send(message, (error) => {
+        if (error) child.kill('SIGKILL');
+      });
+    },
+    kill: async () => {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+    ref: () => {
+      child.ref();
+      child.channel?.ref();
+    },
+    unref: () => {
+      child.unref();
+      child.channel?.unref();
+    },
+  };
+}
+
+/** Every child of every pool still alive: killed when the parent exits, so that none outlives it. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  child.once('error', () => {
+    if (child.pid === undefined) liveChildren.delete(child);
+  });
+}

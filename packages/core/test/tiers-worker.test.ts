@@ -1,0 +1,98 @@
+// What is particular to the worker-thread tier: buffers moved rather than copied, shared memory,
+// memory limits. The behaviour it shares with the process tier is in tiers-pools.test.ts.
+// The entry script runs from dist: build first (`npx tsc -b`).
+import { threadId } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { TierCrashError, type TierCall } from '../src/tiers/tier.js';
+import { WorkerPool } from '../src/tiers/worker-pool.js';
+
+const FIXTURE = new URL('./fixtures/tier-functions.mjs', import.meta.url).href;
+const MB = 1024 * 1024;
+
+function call(name: string, input: unknown, transfer = false): TierCall {
+  const ctx = { runId: 'run-1', workflow: 'tiers', stepPath: `tiers/${name}`, attempt: 1 };
+  return { fn: { module: FIXTURE, name }, input, ctx, signal: new AbortController().signal, transfer };
+}
+
+describe('WorkerPool', () => {
+  let pool: WorkerPool;
+
+  beforeAll(async () => {
+    pool = await WorkerPool.start({ size: 2 });
+  });
+  afterAll(() => pool.close());
+
+  test('runs functions on other threads of this process', async () => {
+    const where = (await pool.call(call('WhereAmI', null))) as { isMainThread: boolean; threadId: number; pid: number };
+    expect(where.isMainThread).toBe(false);
+    expect(where.threadId).not.toBe(threadId);
+    expect(where.pid).toBe(process.pid);
+  });
+
+  test('moves a 64 MB typed array to the worker and back without a copy', async () => {
+    const data = new Uint8Array(64 * MB);
+    const result = pool.call(call('Mark', { data, marker: 7 }, true));
+    // Moved as soon as the call started: the sender's buffer is detached.
+    expect(data.byteLength).toBe(0);
+    expect(data.buffer.byteLength).toBe(0);
+    const out = (await result) as Uint8Array;
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect(out.length).toBe(64 * MB);
+    expect(out[0]).toBe(7);
+    expect(out[64 * MB - 1]).toBe(7);
+  });
+
+  test('moves the output back: the array the worker wrote is detached there afterwards', async () => {
+    const single = await WorkerPool.start({ size: 1 });
+    try {
+      const out = (await single.call(call('Mark', { data: new Uint8Array(MB), marker: 9 }, true))) as Uint8Array;
+      expect(out[0]).toBe(9);
+      // Same worker: the array it returned no longer has its memory, which is now `out`'s.
+      await expect(single.call(call('LastMarkDetached', null))).resolves.toBe(true);
+    } finally {
+      await single.close();
+    }
+  });
+
+  test('copies the input when transfer is off', async () => {
+    const data = new Uint8Array(1024);
+    const out = (await pool.call(call('Mark', { data, marker: 5 }, false))) as Uint8Array;
+    expect(data.byteLength).toBe(1024);
+    expect(data[0]).toBe(0);
+    expect(out[0]).toBe(5);
+  });
+
+  test('copies a partial view rather than detaching a buffer it does not own', async () => {
+    const buffer = new ArrayBuffer(64);
+    const view = new Uint8Array(buffer, 8, 16);
+    view[0] = 3;
+    const info = await pool.call(call('Describe', { view }, true));
+    expect(buffer.byteLength).toBe(64);
+    expect(view.byteLength).toBe(16);
+    expect(info).toMatchObject({ length: 16, first: 3 });
+  });
+
+  test('shares a SharedArrayBuffer: a write by the worker is visible to the caller', async () => {
+    const view = new Int32Array(new SharedArrayBuffer(16));
+    await expect(pool.call(call('WriteShared', { view }, true))).resolves.toBe(true);
+    expect(Atomics.load(view, 0)).toBe(42);
+    expect(view.buffer.byteLength).toBe(16);
+  });
+
+  test('running out of memory under resourceLimits fails only that call', async () => {
+    const limited = await WorkerPool.start({ size: 2, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+    try {
+      const other = limited.call(call('Sleep', 50));
+      const error = (await limited.call(call('Hog', null)).catch((e: unknown) => e)) as TierCrashError;
+      expect(error).toBeInstanceOf(TierCrashError);
+      expect(error.where).toMatch(/^worker \d+$/);
+      expect(error.message).toMatch(/out of memory/);
+      await expect(other).resolves.toBeDefined();
+      await expect(limited.call(call('Square', 10))).resolves.toBe(100);
+      // The replacement starts in the background.
+      await vi.waitFor(() => expect(limited.members).toHaveLength(2));
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { describe, expect, test } from 'vitest';
+import { Measurements, planWorkflow, type MachineInfo, type PlanningContext, type TaskPlan } from '@faastlane/core';
+import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
+import { Aggregate, Burn, KeepSecret, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
+
+/** Declared in this TypeScript file: a worker could not import it. */
+@Fn({ cpu: 'bound' }) class LocalBurn { run(n: { readonly seed: number }): number { return n.seed; } }
+@Fn({ cpu: 'io' }) class Fetch { async run(n: number): Promise<number> { return n; } }
+@Fn() class Unhinted { run(n: number): number { return n; } }
+
+const noMpk: MachineInfo = { vcpus: 2, vcpuSource: 'os', mpk: { available: false, reason: 'CPU lacks PKU (CPUID.7.0:ECX bit 3)', freeKeys: 0 } };
+const context = (over: Partial<PlanningContext> = {}): PlanningContext => ({
+  mode: 'faastlane', machine: noMpk, workerThreads: 2, processes: true, containerCapacity: 0, measurements: new Measurements(), ...over,
+});
+const placements = (tasks: TaskPlan[]): Record<string, string> => Object.fromEntries(tasks.map((t) => [t.path, t.placement]));
+
+const fanOut = workflow('fan').pipe(map(task(Burn)), task(Aggregate));
+
+describe('placement', () => {
+  test('a sequence is one lane on the main thread', () => {
+    const plan = planWorkflow(workflow('seq').pipe(task(Produce), task(ReceiveOnThread)) as never, context());
+    expect(placements(plan.tasks())).toEqual({ 'seq/Produce': 'main-thread', 'seq/ReceiveOnThread': 'main-thread' });
+    expect(plan.root.kind).toBe('lane');
+  });
+
+  test('I/O-bound branches share the event loop; CPU-bound ones go to worker threads', () => {
+    const io = planWorkflow(workflow('io').pipe(map(task(Fetch))) as never, context());
+    expect(io.root.steps[0]).toMatchObject({ kind: 'group', executor: 'event-loop', reason: expect.stringMatching(/I\/O-bound/) });
+    const cpu = planWorkflow(fanOut as never, context());
+    expect(cpu.root.steps[0]).toMatchObject({ kind: 'group', executor: 'worker-threads', reason: expect.stringMatching(/CPU-bound branches on 2 worker thread/) });
+    expect(placements(cpu.tasks())).toEqual({ 'fan/map[*]/Burn': 'worker-thread', 'fan/Aggregate': 'main-thread' });
+  });
+
+  test('a CPU-bound function whose module a worker cannot load stays on this thread, and the plan says why', () => {
+    const plan = planWorkflow(workflow('local').pipe(parallel(task(LocalBurn), task(Burn))) as never, context());
+    const [local, compiled] = plan.tasks();
+    expect(local).toMatchObject({ placement: 'main-thread', reason: expect.stringMatching(/not plain JavaScript/) });
+    expect(compiled).toMatchObject({ placement: 'worker-thread' });
+  });
+
+  test('unhinted functions start on the event loop and move to threads once measured CPU-bound', () => {
+    const measurements = new Measurements();
+    const wf = workflow('learn').pipe(parallel(task(Unhinted), task(Unhinted)));
+    expect(planWorkflow(wf as never, context({ measurements })).root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/not measured yet/) });
+    measurements.recordCall('Unhinted', 8, 7.9);
+    const learned = planWorkflow(wf as never, context({ measurements }));
+    expect(learned.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
+    // Declared in a TypeScript test file, so it cannot follow onto a worker; the plan says so.
+    expect(learned.tasks()[0]).toMatchObject({ placement: 'main-thread', reason: expect.stringMatching(/not plain JavaScript/) });
+  });
+
+  test('measured-tiny CPU-bound branches stay on the event loop: a thread hop would cost more', () => {
+    const measurements = new Measurements();
+    for (let i = 0; i < 20; i++) measurements.recordCall('Burn', 0.004, 0.004);
+    const plan = planWorkflow(fanOut as never, context({ measurements }));
+    expect(plan.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });
+  });
+
+  test('isolation: process and (without MPK) domain go to child processes; the plan says why', () => {
+    const plan = planWorkflow(workflow('iso').pipe(task(Produce), task(ReceiveInProcess)) as never, context());
+    const [, proc] = plan.tasks();
+    const domain = planWorkflow(workflow('iso-domain').pipe(task(KeepSecret)) as never, context()).tasks()[0];
+    expect(proc).toMatchObject({ placement: 'child-process', reason: expect.stringMatching(/isolation 'process'/) });
+    expect(domain).toMatchObject({ placement: 'child-process', reason: expect.stringMatching(/MPK is unavailable \(CPU lacks PKU/) });
+    const none = planWorkflow(workflow('iso2').pipe(task(ReceiveInProcess)) as never, context({ processes: false }));
+    expect(none.tasks()[0]).toMatchObject({ placement: 'main-thread', reason: expect.stringMatching(/UNISOLATED/) });
+  });
+
+  test('a wide group spills to containers only when measured branches pay for the hop', () => {
+    const wide = workflow('wide').pipe(parallel(...Array.from({ length: 8 }, () => task(Burn))));
+    const spill = (measurements: Measurements, containerCapacity: number) =>
+      (planWorkflow(wide as never, context({ measurements, containerCapacity })).root.steps[0] as { spill: unknown }).spill;
+
+    expect(spill(new Measurements(), 0)).toMatchObject({ enabled: false, reason: expect.stringMatching(/no container tier/) });
+    expect(spill(new Measurements(), 4)).toMatchObject({ enabled: false, reason: expect.stringMatching(/not measured yet/) });
+    const short = new Measurements();
+    short.recordCall('Burn', 1, 1);
+    expect(spill(short, 4)).toMatchObject({ enabled: false, reason: expect.stringMatching(/less than 3x the 2.00 ms container hop/) });
+    const long = new Measurements();
+    long.recordCall('Burn', 50, 50);
+    expect(spill(long, 4)).toMatchObject({ enabled: true, beyond: 2, reason: expect.stringMatching(/go to other containers/) });
+    const narrow = workflow('narrow').pipe(parallel(task(Burn), task(Burn)));
+    expect((planWorkflow(narrow as never, context({ measurements: long, containerCapacity: 4 })).root.steps[0] as { spill: unknown }).spill)
+      .toMatchObject({ enabled: false, reason: expect.stringMatching(/fit in 2 thread/) });
+  });
+
+  test('function-per-container mode puts every function in a container', () => {
+    const plan = planWorkflow(fanOut as never, context({ mode: 'function-per-container', workerThreads: 0 }));
+    expect(new Set(plan.tasks().map((t) => t.placement))).toEqual(new Set(['container']));
+    expect(plan.root.steps[0]).toMatchObject({ executor: 'containers' });
+    expect(plan.explain()).toContain('(function-per-container mode)');
+  });
+});

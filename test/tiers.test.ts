@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Runtime, StepFailedError, StepTimeoutError, TierCrashError } from '@faastlane/core';
+import { map, parallel, task, workflow } from '@faastlane/dsl';
+import {
+  Burn, Crash, CrashIsolated, Hog, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
+} from '@faastlane/examples/tiers/functions';
+
+let rt: Runtime;
+beforeAll(async () => {
+  rt = await Runtime.create({ workerThreads: 2, workerResourceLimits: { maxOldGenerationSizeMb: 64 } });
+});
+afterAll(() => rt.close());
+
+describe('functions from a user module run on other tiers with no glue code', () => {
+  test('CPU-bound branches run on worker threads of this process', async () => {
+    const wf = workflow('where').pipe(map(task(WhereAmI)));
+    expect(rt.plan(wf).tasks()[0]?.placement).toBe('worker-thread');
+    const out = await rt.invoke(wf, [1, 2, 3]);
+    for (const o of out) expect(o).toEqual({ pid: process.pid, mainThread: false });
+  });
+
+  test('isolated functions run in child processes', async () => {
+    const wf = workflow('where-iso').pipe(task(WhereAmIIsolated));
+    expect(rt.plan(wf).tasks()[0]?.placement).toBe('child-process');
+    const out = await rt.invoke(wf, 1);
+    expect(out.pid).not.toBe(process.pid);
+  });
+});
+
+describe('state crossing into a thread', () => {
+  test('a 64 MB typed array goes to a thread step and back without a copy', async () => {
+    const big = new Uint8Array(64 * 1024 * 1024);
+    const wf = workflow('zero-copy').pipe(map(task(MarkBuffer)));
+    const run = rt.invoke(wf, [big]);
+    // Moved, not copied: the sender's buffer is detached as soon as the call is sent.
+    await new Promise((r) => setImmediate(r));
+    expect(big.byteLength).toBe(0);
+    const [back] = await run;
+    expect(back).toBeInstanceOf(Uint8Array);
+    expect(back?.byteLength).toBe(64 * 1024 * 1024);
+    expect(back?.[back.length - 1]).toBe(42);
+  });
+
+  test('branches of a parallel share their input, so it is copied to each, never moved away', async () => {
+    const shared = new Uint8Array(1024);
+    const wf = workflow('shared-input').pipe(parallel(task(MarkBuffer), task(MarkBuffer)));
+    const [a, b] = await rt.invoke(wf, shared);
+    expect(shared.byteLength).toBe(1024);
+    expect(shared[1023]).toBe(0);
+    expect(a?.[1023]).toBe(42);
+    expect(b?.[1023]).toBe(42);
+  });
+});
+
+describe('faults fail only their step; the pools heal', () => {
+  test('a timeout terminates a runaway CPU-bound function on a worker; the next call works', async () => {
+    const error = await rt.invoke(workflow('runaway').pipe(map(task(Runaway))), [60_000]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepTimeoutError);
+    expect((error as StepTimeoutError).stepPath).toBe('runaway/map[0]/Runaway');
+    expect(await rt.invoke(workflow('after-runaway').pipe(map(task(Burn))), [{ seed: 1, iterations: 10 }])).toHaveLength(1);
+  });
+
+  test('process.exit in a worker fails that step only; a concurrent invocation finishes', async () => {
+    const burn = rt.invoke(workflow('concurrent').pipe(map(task(Burn))), Array.from({ length: 8 }, (_, i) => ({ seed: i, iterations: 200_000 })));
+    const error = await rt.invoke(workflow('crash').pipe(map(task(Crash))), [3]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect((error as StepFailedError).stepPath).toBe('crash/map[0]/Crash');
+    expect((error as StepFailedError).cause).toBeInstanceOf(TierCrashError);
+    expect(await burn).toHaveLength(8);
+  });
+
+  test('a worker out of memory fails its step and is replaced', async () => {
+    const error = await rt.invoke(workflow('hog').pipe(map(task(Hog))), [1]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect(String((error as StepFailedError).cause)).toMatch(/memory|died/i);
+    expect(await rt.invoke(workflow('after-hog').pipe(map(task(Burn))), [{ seed: 2, iterations: 10 }])).toHaveLength(1);
+  });
+
+  test('process.exit in an isolated function fails its step; its process is replaced', async () => {
+    const error = await rt.invoke(workflow('crash-iso').pipe(task(CrashIsolated)), 9).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect((error as StepFailedError).stepPath).toBe('crash-iso/CrashIsolated');
+    const again = await rt.invoke(workflow('crash-iso-2').pipe(task(WhereAmIIsolated)), 1);
+    expect(again.pid).not.toBe(process.pid);
+  });
+});
+
+describe('isolation without MPK', () => {
+  test("'domain' functions run in separate processes: one cannot read what another kept", async () => {
+    const keep = workflow('keep').pipe(task(KeepSecret));
+    const steal = workflow('steal').pipe(task(StealSecret));
+    if (!rt.machine.mpk.available) expect(rt.plan(keep).explain()).toMatch(/MPK is unavailable .*: a child process isolates it instead/);
+    expect(await rt.invoke(keep, 'the patient has X')).toBe('kept');
+    expect(await rt.invoke(steal, null)).toBe('nothing');
+  });
+});
