@@ -27,4 +27,5 @@ export type * from './runtime/events.js';
 export type { WorkflowRun } from './runtime/run.js';
 export { DEFAULT_BACKOFF } from './runtime/backoff.js';
 export { Runtime, type RuntimeOptions, type InvokeOptions, type CloseOptions } from './runtime/runtime.js';
-export type { TierOptions, ContainerOptions } from './runtime/tier-factories.js';
+export type { TierOptions, ContainerOptions, BaselineOptions } from './runtime/tier-factories.js';
+export * from './containers/index.js';

@@ -101,9 +101,12 @@ export class Measurements {
 
 const ewma = (mean: number, sample: number): number => mean + ALPHA * (sample - mean);
 
-/** A coarse class of a function, for deciding whether a cached plan is stale. */
-function classOf(m: FnMeasurement): string {
-  const size = m.meanMs < 0.05 ? 'tiny' : m.meanMs < 1 ? 'short' : m.meanMs < 20 ? 'medium' : 'long';
-  const cpu = m.cpuShare === undefined ? '?' : m.cpuShare > 0.5 ? 'cpu' : 'io';
-  return `${size}/${cpu}`;
+/**
+ * A coarse class of a function (size bucket x cpu/io), for deciding whether a cached plan is stale.
+ * A number, not a string: it is computed on every call.
+ */
+function classOf(m: FnMeasurement): number {
+  const size = m.meanMs < 0.05 ? 0 : m.meanMs < 1 ? 1 : m.meanMs < 20 ? 2 : 3;
+  const cpu = m.cpuShare === undefined ? 0 : m.cpuShare > 0.5 ? 1 : 2;
+  return size * 3 + cpu;
 }

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Small helpers around `AbortSignal`: every wait in the runtime races the run's signal, so that a
  * cancelled run or a timed-out step never leaves its caller hanging.
@@ -25,7 +27,7 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Pr
 
 /** A controller that aborts when `parent` does. Call `dispose()` when done so the parent holds no reference. */
 export function childController(parent: AbortSignal): { controller: AbortController; dispose: () => void } {
-  const controller = new AbortController();
+  const controller = newController();
   if (parent.aborted) {
     controller.abort(parent.reason);
     return { controller, dispose: () => undefined };
@@ -33,6 +35,16 @@ export function childController(parent: AbortSignal): { controller: AbortControl
   const onAbort = (): void => controller.abort(parent.reason);
   parent.addEventListener('abort', onAbort, { once: true });
   return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
+/**
+ * A controller whose signal may have any number of listeners: a `map` over a thousand items has a
+ * thousand steps waiting on one signal, which is no leak (each removes its listener when it settles).
+ */
+export function newController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /** Waits `ms`, or rejects with the signal's reason if it aborts first. */

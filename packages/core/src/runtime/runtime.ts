@@ -12,6 +12,7 @@ import { planWorkflow, type PlanningContext } from '../planner/planner.js';
 import { createTierFactories, type TierOptions } from './tier-factories.js';
 import { TierSet } from './tier-set.js';
 import type { Workflow } from '../workflow.js';
+import { newController } from './abort.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
 import { Executor } from './executor.js';
@@ -74,7 +75,7 @@ export class Runtime {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.retryBackoff };
     this.measurements = new Measurements(options.measurementsFile);
     this.workerThreads = this.mode === 'faastlane' ? (options.workerThreads ?? machine.vcpus) : 0;
-    this.tiers = new TierSet(createTierFactories(this.mode, { ...options, workerThreads: this.workerThreads }, machine.vcpus));
+    this.tiers = new TierSet(createTierFactories(this.mode, { ...options, workerThreads: this.workerThreads }));
   }
 
   /**
@@ -108,13 +109,21 @@ export class Runtime {
     return plan;
   }
 
+  /** Calls other containers can take at once: measured once the tier runs, else from the options. */
+  private containerCapacity(): number {
+    const containers = this.options.containers;
+    if (this.mode !== 'faastlane' || !containers) return 0;
+    if (this.tiers.has('container')) return this.tiers.get('container', '').capacity;
+    return (containers.urls?.length ?? containers.count ?? 1) * (containers.concurrency ?? 1);
+  }
+
   private planningContext(): PlanningContext {
     return {
       mode: this.mode,
       machine: this.machine,
       workerThreads: this.workerThreads,
       processes: this.options.childProcesses !== 0,
-      containerCapacity: this.options.containers === false ? 0 : this.tiers.has('container') ? this.tiers.get('container', '').capacity : (this.options.containers?.count ?? 0) * this.machine.vcpus,
+      containerCapacity: this.containerCapacity(),
       measurements: this.measurements,
     };
   }
@@ -155,7 +164,7 @@ export class Runtime {
   ): Omit<WorkflowRun<Out>, 'events$'> {
     const id = randomUUID();
     const name = workflow.name;
-    const controller = new AbortController();
+    const controller = newController();
     const cancel = (reason = 'cancelled by the caller'): void => {
       if (!controller.signal.aborted) controller.abort(new WorkflowCancelledError(name, reason));
     };

@@ -1,4 +1,5 @@
-import type { Placement, Plan, StepPlan, LanePlan } from '../planner/plan.js';
+import type { FnRef } from '../hosting/wire.js';
+import type { LanePlan, Placement, Plan, StepPlan } from '../planner/plan.js';
 import type { Tier } from '../tiers/tier.js';
 
 /** Starts a tier on demand. */
@@ -9,9 +10,8 @@ export interface TierFactories {
   readonly workerThreads?: TierFactory;
   /** Isolated functions: each function gets processes of its own, never shared with another function. */
   readonly childProcesses?: (fn: string) => Promise<Tier>;
+  /** Other containers (spill), or in `function-per-container` mode the containers of every function. */
   readonly containers?: TierFactory;
-  /** Function-per-container mode: one dedicated container per function name. */
-  readonly dedicatedContainer?: (fn: string, module: string) => Promise<Tier>;
 }
 
 /**
@@ -22,22 +22,27 @@ export interface TierFactories {
 export class TierSet {
   private readonly started = new Map<string, Promise<Tier>>();
   private readonly ready = new Map<string, Tier>();
+  private readonly preloaded = new Set<string>();
 
   constructor(private readonly factories: TierFactories) {}
 
   /** Starts every tier the plan uses. */
   async prepare(plan: Plan, moduleOf: (fn: string) => string | undefined): Promise<void> {
     const needed = new Map<string, () => Promise<Tier>>();
+    const preload = new Map<string, FnRef[]>();
     const visitLane = (lane: LanePlan): void => lane.steps.forEach(visit);
     const visit = (step: StepPlan): void => {
       switch (step.kind) {
         case 'task': {
           const key = this.key(step.placement, step.fn);
-          if (key && !needed.has(key)) needed.set(key, () => this.factory(step.placement, step.fn, moduleOf(step.fn)));
+          if (!key) return;
+          if (!needed.has(key)) needed.set(key, () => this.factory(step.placement, step.fn));
+          const module = moduleOf(step.fn);
+          if (module) preload.set(key, [...(preload.get(key) ?? []), { module, name: step.fn }]);
           return;
         }
         case 'group':
-          if (step.spill?.enabled && !needed.has('container')) needed.set('container', () => this.factory('container', '', undefined));
+          if (step.spill?.enabled && !needed.has('container')) needed.set('container', () => this.factory('container', ''));
           step.branches.forEach(visitLane);
           return;
         case 'choice':
@@ -49,12 +54,21 @@ export class TierSet {
       }
     };
     visitLane(plan.root);
-    await Promise.all([...needed].map(([key, start]) => this.start(key, start)));
+    await Promise.all(
+      [...needed].map(async ([key, start]) => {
+        const tier = await this.start(key, start);
+        const fns = preload.get(key);
+        if (fns && tier.preload && !this.preloaded.has(`${key}|${fns.map((f) => f.name).join(',')}`)) {
+          this.preloaded.add(`${key}|${fns.map((f) => f.name).join(',')}`);
+          await tier.preload(fns);
+        }
+      }),
+    );
   }
 
   /** Starts a tier ahead of any plan (e.g. the worker pool at `Runtime.create`). */
   warm(placement: Exclude<Placement, 'main-thread'>): Promise<Tier> {
-    return this.start(placement, () => this.factory(placement, '', undefined));
+    return this.start(placement, () => this.factory(placement, ''));
   }
 
   /** The started tier for a placement; `prepare` must have run for the plan. */
@@ -79,7 +93,6 @@ export class TierSet {
 
   private key(placement: Placement, fn: string): string | undefined {
     if (placement === 'main-thread') return undefined;
-    if (placement === 'container' && this.factories.dedicatedContainer) return `container:${fn}`;
     // An isolated function must never share a process (and its memory) with another function.
     if (placement === 'child-process') return `child-process:${fn}`;
     return placement;
@@ -99,7 +112,7 @@ export class TierSet {
     return tier;
   }
 
-  private factory(placement: Placement, fn: string, module: string | undefined): Promise<Tier> {
+  private factory(placement: Placement, fn: string): Promise<Tier> {
     const f = this.factories;
     switch (placement) {
       case 'worker-thread':
@@ -109,7 +122,6 @@ export class TierSet {
         if (f.childProcesses) return f.childProcesses(fn);
         break;
       case 'container':
-        if (f.dedicatedContainer && fn && module) return f.dedicatedContainer(fn, module);
         if (f.containers) return f.containers();
         break;
       case 'main-thread':

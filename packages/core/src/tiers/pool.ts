@@ -79,7 +79,7 @@ export abstract class HostPool implements Tier {
 
   private readonly slots: Slot[];
   private readonly queue: Pending[] = [];
-  private readonly preload: readonly FnRef[];
+  private readonly startupFunctions: readonly FnRef[];
   private readonly startTimeoutMs: number;
   private nextId = 1;
   private closed = false;
@@ -92,7 +92,7 @@ export abstract class HostPool implements Tier {
   ) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
     this.capacity = options.size;
-    this.preload = options.preload ?? [];
+    this.startupFunctions = options.preload ?? [];
     this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.slots = Array.from({ length: options.size }, (): Slot => ({ state: 'dead', channel: undefined, running: undefined }));
   }
@@ -202,7 +202,7 @@ export abstract class HostPool implements Tier {
         void channel.kill();
       }, this.startTimeoutMs);
       try {
-        channel.post({ type: 'init', preload: this.preload }, []);
+        channel.post({ type: 'init', preload: this.startupFunctions }, []);
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));
         void channel.kill();

@@ -34,6 +34,8 @@ export interface Tier {
   /** How many calls run at once (the rest queue). */
   readonly capacity: number;
   call(call: TierCall): Promise<unknown>;
+  /** Loads these functions ahead of their first call where the tier can (containers started, modules imported). */
+  preload?(fns: readonly FnRef[]): Promise<void>;
   /** Stops every worker, process or container; pending calls reject. */
   close(): Promise<void>;
 }

@@ -24,6 +24,16 @@ export class Produce {
   }
 }
 
+/** The same payload as a one-item array, for a `map` (which places a CPU-bound step on a worker thread). */
+@Fn({ cpu: 'bound' })
+export class ProduceOne {
+  run(size: number): Stamped[] {
+    const bytes = new Uint8Array(size);
+    bytes[0] = 1;
+    return [{ bytes, sentAt: now() }];
+  }
+}
+
 /** Measures how long the payload took to arrive (ms) on a CPU-bound step: placed on a worker thread in a group. */
 @Fn({ cpu: 'bound' })
 export class ReceiveOnThread {

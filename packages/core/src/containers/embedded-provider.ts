@@ -1,0 +1,227 @@
+import { availableParallelism } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { containerEntryPath } from './entry.js';
+import type { InitRequest } from './protocol.js';
+import { parseReadyLine } from './protocol.js';
+import { ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
+
+/** Options of the embedded provider. */
+export interface EmbeddedContainerOptions {
+  /** Containers started by `create` (default 1). `start(n)` adds more later. */
+  readonly count?: number;
+  /** `/run` calls each container runs at once (default 1; see `ContainerServerOptions.concurrency`). */
+  readonly concurrency?: number;
+  /** Loaded into every container (replacements too) before it takes calls, so that calls are warm. */
+  readonly init?: InitRequest;
+  /** Start a new container in the background when one dies (default true). */
+  readonly replaceDead?: boolean;
+  /** How long a container may take to print its ready line and load `init` (default 15 s). */
+  readonly startTimeoutMs?: number;
+  /** The container entry script (default: the compiled `container-main.js` of this package). */
+  readonly entry?: string;
+  /** Node options for the container processes (e.g. `--max-old-space-size=512`). */
+  readonly execArgv?: readonly string[];
+  /** Environment of the container processes (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Receives what the functions in a container print (stdout and stderr, line by line). Default:
+   * written to this process's stderr, prefixed with the container's pid.
+   */
+  readonly onOutput?: (line: string, pid: number) => void;
+}
+
+/** A local container process. */
+export interface EmbeddedContainer extends ContainerEndpoint {
+  readonly pid: number;
+}
+
+/** Replacements allowed within `RESTART_WINDOW_MS`: a container that dies at once is not restarted forever. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10_000;
+const HEALTH_TIMEOUT_MS = 1_000;
+
+/**
+ * Runs containers as child processes of this one, each a Node process serving the container protocol
+ * on loopback. They are started warm (ready line seen, `init` loaded), killed on `close()`, on this
+ * process's exit, and (through their stdin) when this process dies, even by SIGKILL. A container
+ * that dies is replaced in the background.
+ */
+export class EmbeddedContainerProvider extends ProviderBase implements ContainerProvider {
+  private readonly live = new Map<ChildProcess, EmbeddedContainer>();
+  private readonly children = new Set<ChildProcess>();
+  private readonly checking = new Set<string>();
+  private readonly restarts: number[] = [];
+  private pending = 0;
+  private closing = false;
+
+  private constructor(private readonly options: EmbeddedContainerOptions) {
+    super();
+  }
+
+  /** Starts `options.count` containers (default 1) and resolves once all are warm. */
+  static async create(options: EmbeddedContainerOptions = {}): Promise<EmbeddedContainerProvider> {
+    const provider = new EmbeddedContainerProvider(options);
+    try {
+      await provider.start(options.count ?? 1);
+    } catch (error) {
+      await provider.close();
+      throw error;
+    }
+    return provider;
+  }
+
+  /** Containers starting, and live ones being checked (calls wait for both). */
+  get starting(): number {
+    return this.pending + this.checking.size;
+  }
+
+  endpoints(): readonly EmbeddedContainer[] {
+    return [...this.live.values()];
+  }
+
+  /** Starts `count` more containers; resolves once they are warm. */
+  async start(count: number): Promise<readonly EmbeddedContainer[]> {
+    // A few at a time: booting a Node process costs a few hundred ms of CPU, and a hundred booted at
+    // once on a small machine would starve each other past their start timeout.
+    const started: EmbeddedContainer[] = [];
+    const width = Math.max(2, availableParallelism() * 2);
+    for (let i = 0; i < count; i += width) {
+      started.push(...(await Promise.all(Array.from({ length: Math.min(width, count - i) }, () => this.spawnOne()))));
+    }
+    return started;
+  }
+
+  suspect(endpoint: ContainerEndpoint): void {
+    const entry = [...this.live].find(([, container]) => container.url === endpoint.url);
+    if (!entry) return this.notify();
+    if (this.checking.has(endpoint.url)) return;
+    const [child, container] = entry;
+    this.checking.add(endpoint.url);
+    // Alive but not answering (a runaway function holds its event loop): kill it, the exit handler
+    // replaces it.
+    void this.probe(container.url, HEALTH_TIMEOUT_MS).then((health) => {
+      this.checking.delete(endpoint.url);
+      if (health) this.notify();
+      else this.replace(child);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const exits = [...this.children].map((child) => stopChild(child));
+    this.live.clear();
+    await Promise.all(exits);
+  }
+
+  private async spawnOne(): Promise<EmbeddedContainer> {
+    if (this.closing) throw new Error('the container provider is closed');
+    this.pending++;
+    const concurrency = Math.max(1, this.options.concurrency ?? 1);
+    const args = [...(this.options.execArgv ?? []), this.options.entry ?? containerEntryPath(), '--port', '0', '--concurrency', String(concurrency), '--exit-with-stdin'];
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
+    this.children.add(child);
+    trackForExit(child);
+    child.once('exit', () => this.onExit(child));
+    const stderrTail: string[] = [];
+    const output = this.options.onOutput ?? ((line: string, pid: number) => process.stderr.write(`[container ${pid}] ${line}\n`));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 20) stderrTail.shift();
+      output(line, child.pid ?? 0);
+    });
+    try {
+      const port = await waitForReady(child, this.options.startTimeoutMs ?? 15_000, (line) => output(line, child.pid ?? 0), stderrTail);
+      const url = `http://127.0.0.1:${port}`;
+      await this.preload(url, this.options.init, this.options.startTimeoutMs ?? 15_000);
+      if (this.closing || child.exitCode !== null || child.signalCode !== null) throw new Error(`container pid ${child.pid} exited while starting`);
+      const container: EmbeddedContainer = { url, concurrency, pid: child.pid!, label: `pid ${child.pid} at ${url}` };
+      this.live.set(child, container);
+      // Warm and registered: it must not keep this process alive on its own.
+      for (const handle of [child, child.stdin, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
+      this.notify();
+      return container;
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    } finally {
+      this.pending--;
+    }
+  }
+
+  private onExit(child: ChildProcess): void {
+    this.children.delete(child);
+    this.replace(child);
+  }
+
+  /** Drops a dead (or hopeless) live container, kills it, and starts its replacement in the background. */
+  private replace(child: ChildProcess): void {
+    if (!this.live.delete(child) || this.closing) return;
+    child.kill('SIGKILL');
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
+    if (this.options.replaceDead !== false && this.restarts.length < MAX_RESTARTS) {
+      this.restarts.push(now);
+      // Counted in `starting` from here on. Failures show in the container's own output; the tier
+      // then sees one container fewer.
+      this.spawnOne().catch(() => this.notify());
+    }
+    this.notify();
+  }
+}
+
+/** Reads stdout lines until the ready line; resolves with the port it names. */
+function waitForReady(child: ChildProcess, timeoutMs: number, onLine: (line: string) => void, stderrTail: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const lines = createInterface({ input: child.stdout! });
+    const fail = (why: string): void => {
+      cleanup();
+      reject(new Error(`container pid ${child.pid ?? '?'} did not start: ${why}${stderrTail.length ? `\n${stderrTail.join('\n')}` : ''}`));
+    };
+    const onExit = (code: number | null, signal: string | null): void => fail(`it exited (${signal ?? `code ${code}`})`);
+    const onError = (error: Error): void => fail(error.message);
+    const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', onError);
+    };
+    lines.on('line', (line) => {
+      const readyLine = ready ? undefined : parseReadyLine(line);
+      if (!readyLine) return onLine(line);
+      ready = true;
+      cleanup();
+      resolve(readyLine.port);
+    });
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within a second. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 1_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Every container process of this process, killed when it exits (one handler for all providers). */
+const running = new Set<ChildProcess>();
+let exitHandler = false;
+
+function trackForExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHandler) return;
+  exitHandler = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
