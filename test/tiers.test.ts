@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Runtime, StepFailedError, StepTimeoutError, TierCrashError } from '@faastlane/core';
+import { RemoteError, Runtime, StepFailedError, StepTimeoutError, TierCrashError, type WorkflowEvent } from '@faastlane/core';
 import { map, parallel, task, workflow } from '@faastlane/dsl';
 import {
-  Burn, Crash, CrashIsolated, Hog, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
+  Burn, Crash, CrashIsolated, DoubleNonNegative, Hog, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
 } from '@faastlane/examples/tiers/functions';
 
 let rt: Runtime;
@@ -25,6 +25,38 @@ describe('functions from a user module run on other tiers with no glue code', ()
     expect(rt.plan(wf).tasks()[0]?.placement).toBe('child-process');
     const out = await rt.invoke(wf, 1);
     expect(out.pid).not.toBe(process.pid);
+  });
+});
+
+describe('a wide map on worker threads goes in chunks', () => {
+  // Fresh runtimes: measured durations would otherwise move these tiny functions back to the event loop.
+  test('results keep their order, and every item still reports its own events', async () => {
+    const rt = await Runtime.create({ workerThreads: 2 });
+    const wf = workflow('chunked').pipe(map(task(DoubleNonNegative)));
+    expect(rt.plan(wf).root.steps[0]).toMatchObject({ executor: 'worker-threads' });
+    const input = Array.from({ length: 40 }, (_, i) => i);
+    const run = rt.start(wf, input);
+    const events: WorkflowEvent[] = [];
+    run.events$.subscribe((e) => events.push(e));
+    expect(await run.result).toEqual(input.map((i) => i * 2));
+    const completed = events.filter((e) => e.type === 'step.completed').map((e) => e.path);
+    expect(new Set(completed)).toEqual(new Set(input.map((i) => `chunked/map[${i}]/DoubleNonNegative`)));
+    // Measured at a few microseconds a call, the next plan keeps them on the event loop.
+    expect(rt.plan(wf).root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });
+    await rt.close();
+  });
+
+  test('a failing item fails the step with its own path and the function error', async () => {
+    const rt = await Runtime.create({ workerThreads: 2 });
+    const input = Array.from({ length: 40 }, (_, i) => (i === 13 ? -1 : i));
+    const error = await rt.invoke(workflow('chunked-fail').pipe(map(task(DoubleNonNegative))), input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect((error as StepFailedError).stepPath).toBe('chunked-fail/map[13]/DoubleNonNegative');
+    expect((error as StepFailedError).cause).toBeInstanceOf(RemoteError);
+    expect(((error as StepFailedError).cause as RemoteError).name).toBe('RangeError');
+    // The pool is whole again afterwards.
+    expect(await rt.invoke(workflow('chunked-after').pipe(map(task(DoubleNonNegative))), [1, 2, 3])).toEqual([2, 4, 6]);
+    await rt.close();
   });
 });
 

@@ -23,6 +23,23 @@ export interface CallRequest {
   readonly fn: FnRef;
   readonly input: unknown;
   readonly ctx: WireContext;
+  /**
+   * A batch: `input` is an array of items, each run in turn with the step path at the same index; the
+   * output is a `BatchOutput`. One message carries many small calls of a `map` (the paper's chunked
+   * fork of a Map state), so that a hop costs once per chunk, not once per item.
+   */
+  readonly batch?: readonly string[];
+}
+
+/** What a batch call returns: each item's output and the time its call took where it ran. */
+export interface BatchOutput {
+  readonly outputs: unknown[];
+  readonly durationsMs: number[];
+}
+
+/** The error of a batch call names the item that failed (the items before it succeeded, the rest did not run). */
+export interface BatchFailure {
+  readonly item: number;
 }
 
 export type CallResponse =
@@ -35,6 +52,8 @@ export interface WireError {
   readonly message: string;
   readonly stack?: string;
   readonly code?: string;
+  /** In a batch, the index of the item that failed. */
+  readonly item?: number;
 }
 
 export function toWireError(error: unknown): WireError {
@@ -48,11 +67,14 @@ export function toWireError(error: unknown): WireError {
 /** An error thrown by a function on the other side of a boundary, rebuilt here with its name, message and stack. */
 export class RemoteError extends Error {
   readonly code: string | undefined;
+  /** In a batch, the index of the item that failed. */
+  readonly item: number | undefined;
 
   constructor(wire: WireError) {
     super(wire.message);
     this.name = wire.name;
     this.code = wire.code;
+    this.item = wire.item;
     if (wire.stack) this.stack = wire.stack;
   }
 }

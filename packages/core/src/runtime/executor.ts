@@ -13,6 +13,7 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
+import { RemoteError, type BatchOutput } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
@@ -44,6 +45,9 @@ interface LaneMode {
 }
 
 const TOP: LaneMode = { sole: true, spilled: false };
+
+/** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */
+const CHUNKS_PER_THREAD = 4;
 
 /**
  * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
@@ -221,6 +225,14 @@ export class Executor {
     const results = new Array<unknown>(items.length);
     const { controller, dispose } = childController(signal);
     const local = localShare(plan, items.length, this.env);
+    const batched = this.batchable(plan, items.length, local);
+    if (batched) {
+      try {
+        return await this.mapInBatches(plan, batched, items, scope, controller, mode);
+      } finally {
+        dispose();
+      }
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length && !controller.signal.aborted) {
@@ -246,6 +258,85 @@ export class Executor {
     } finally {
       dispose();
     }
+  }
+
+  /**
+   * Whether a map can send its items to the worker threads in chunks rather than one by one: its body
+   * is a single function on the threads, with no retries or timeout of its own (those are per call),
+   * nothing spilled, and more items than threads.
+   */
+  private batchable(plan: GroupPlan, width: number, local: number): { def: FnDefinition; task: TaskPlan; tier: Tier } | undefined {
+    const body = plan.branches[0];
+    const only = body?.steps.length === 1 ? body.steps[0] : undefined;
+    if (plan.executor !== 'worker-threads' || only?.kind !== 'task' || only.placement !== 'worker-thread' || local < width) return undefined;
+    const def = this.env.workflow.functions.get(only.fn);
+    if (!def?.spec.module || def.spec.retries > 0 || def.spec.timeoutMs !== undefined || def.inputType) return undefined;
+    const tier = this.env.tier('worker-thread', def.spec.name);
+    if (width <= tier.capacity || (plan.concurrency !== undefined && plan.concurrency < tier.capacity)) return undefined;
+    return { def, task: only, tier };
+  }
+
+  /**
+   * Runs a map's items in chunks, a few per thread so that uneven items still balance: one message
+   * per chunk instead of one per item. Events and measurements stay per item.
+   */
+  private async mapInBatches(
+    plan: GroupPlan,
+    { def, task, tier }: { def: FnDefinition; task: TaskPlan; tier: Tier },
+    items: readonly unknown[],
+    scope: string,
+    controller: AbortController,
+    mode: LaneMode,
+  ): Promise<unknown[]> {
+    const { signal } = controller;
+    const size = Math.ceil(items.length / (tier.capacity * CHUNKS_PER_THREAD));
+    const paths = items.map((_, i) => stepPath.child(stepPath.branch(scope, plan.name, i), task.name));
+    const results = new Array<unknown>(items.length);
+    const ctx = { runId: this.env.runId, workflow: this.env.workflow.name, attempt: 1 };
+    const chunk = async (from: number): Promise<void> => {
+      const to = Math.min(items.length, from + size);
+      const chunkPaths = paths.slice(from, to);
+      for (const path of chunkPaths) this.env.emit({ type: 'step.started', path, attempt: 1 });
+      const started = performance.now();
+      try {
+        const out = (await raceAbort(
+          tier.call({
+            fn: { module: def.spec.module as string, name: def.spec.name },
+            input: items.slice(from, to),
+            ctx: { ...ctx, stepPath: chunkPaths[0] ?? scope },
+            signal,
+            transfer: mode.sole,
+            batch: chunkPaths,
+          }),
+          signal,
+        )) as BatchOutput;
+        out.outputs.forEach((output, k) => {
+          results[from + k] = output;
+          const durationMs = out.durationsMs[k] ?? 0;
+          this.env.measurements.recordCall(def.spec.name, durationMs);
+          this.env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs });
+        });
+      } catch (raw) {
+        // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.
+        const item = raw instanceof RemoteError && raw.item !== undefined ? raw.item : 0;
+        const path = chunkPaths[item] ?? scope;
+        const error = asStepError(raw, path, 1);
+        this.env.emit({ type: 'step.failed', path, attempt: 1, durationMs: performance.now() - started, error, willRetry: false });
+        throw error;
+      }
+    };
+    const chunks: Promise<void>[] = [];
+    for (let from = 0; from < items.length; from += size) chunks.push(chunk(from));
+    await Promise.all(
+      chunks.map((c) =>
+        c.catch((error: unknown) => {
+          // The first failure stops the other chunks (their threads are terminated and replaced).
+          controller.abort(error);
+          throw error;
+        }),
+      ),
+    );
+    return results;
   }
 
   private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {

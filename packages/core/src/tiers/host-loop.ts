@@ -1,5 +1,5 @@
 import { FunctionHost } from '../hosting/function-host.js';
-import { toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
+import { toWireError, type BatchOutput, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
 import { collectTransferables } from './transferables.js';
 
@@ -29,10 +29,31 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
     }
   };
 
+  /** Runs the items of a batch in turn; a failure names its item. */
+  const batch = async (request: CallRequest, paths: readonly string[]): Promise<BatchOutput> => {
+    const items = request.input as readonly unknown[];
+    const outputs: unknown[] = [];
+    const durationsMs: number[] = [];
+    // Loaded first, so that a cold import is not measured as the first item's time.
+    await host.load(request.fn);
+    for (let i = 0; i < items.length; i++) {
+      const started = performance.now();
+      try {
+        outputs.push(await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted));
+      } catch (error) {
+        throw Object.assign(toWireError(error), { item: i });
+      }
+      durationsMs.push(performance.now() - started);
+    }
+    return { outputs, durationsMs };
+  };
+
   const call = async (request: CallRequest): Promise<void> => {
     let failure: CallResponse;
     try {
-      const output = await host.call(request.fn, request.input, request.ctx, neverAborted);
+      const output = request.batch
+        ? await batch(request, request.batch)
+        : await host.call(request.fn, request.input, request.ctx, neverAborted);
       try {
         // Outputs are always moved back: the function hands its result over and keeps no claim on it.
         port.post({ type: 'result', response: { id: request.id, ok: true, output } }, collectTransferables(output));
@@ -41,7 +62,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
         failure = { id: request.id, ok: false, error: toWireError(cannotSend(request, error)) };
       }
     } catch (error) {
-      failure = { id: request.id, ok: false, error: toWireError(error) };
+      failure = { id: request.id, ok: false, error: isWireError(error) ? error : toWireError(error) };
     }
     port.post({ type: 'result', response: failure }, []);
   };
@@ -50,6 +71,10 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
     if (message.type === 'init') void init(message.preload);
     else void call(message.request);
   });
+}
+
+function isWireError(value: unknown): value is ReturnType<typeof toWireError> {
+  return typeof value === 'object' && value !== null && 'item' in value && 'message' in value && !(value instanceof Error);
 }
 
 function cannotSend(request: CallRequest, error: unknown): Error {

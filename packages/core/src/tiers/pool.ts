@@ -231,7 +231,8 @@ export abstract class HostPool implements Tier {
       const { call } = pending;
       const transfer = call.transfer && this.canTransfer ? collectTransferables(call.input) : [];
       try {
-        slot.channel.post({ type: 'call', request: { id: pending.id, fn: call.fn, input: call.input, ctx: call.ctx } }, transfer);
+        const request = { id: pending.id, fn: call.fn, input: call.input, ctx: call.ctx, ...(call.batch ? { batch: call.batch } : {}) };
+        slot.channel.post({ type: 'call', request }, transfer);
       } catch (error) {
         // The input cannot be serialised (a function, a SharedArrayBuffer to a process...): nothing
         // was sent, the worker stays idle.

@@ -17,6 +17,11 @@ export interface TierCall {
    * input, so theirs is copied (or shared, for `SharedArrayBuffer`). Outputs are always moved back.
    */
   readonly transfer: boolean;
+  /**
+   * A batch of calls of the same function (worker threads and child processes only): `input` is the
+   * array of items, `batch` their step paths, and the call resolves to a `BatchOutput`.
+   */
+  readonly batch?: readonly string[];
 }
 
 /**

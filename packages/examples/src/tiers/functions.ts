@@ -69,6 +69,15 @@ export class Burn {
   }
 }
 
+/** Doubles a number; refuses negative ones. */
+@Fn({ cpu: 'bound' })
+export class DoubleNonNegative {
+  run(n: number): number {
+    if (n < 0) throw new RangeError(`negative input: ${n}`);
+    return n * 2;
+  }
+}
+
 /** Sums what the branches returned. */
 @Fn()
 export class Aggregate {
