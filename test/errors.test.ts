@@ -151,6 +151,18 @@ describe('failures, retries, timeouts', () => {
   });
 });
 
+describe('a failed branch stops its siblings', () => {
+  test('siblings report that they were stopped, not the other branch\'s error', async () => {
+    const events: WorkflowEvent[] = [];
+    const run = rt.start(workflow('siblings').pipe(parallel(task(AlwaysFails), task(Forever))), 1);
+    run.events$.subscribe(collect(events));
+    const error = await run.result.catch((e: unknown) => e);
+    expect((error as StepFailedError).stepPath).toBe('siblings/parallel[0]/AlwaysFails');
+    const stopped = events.find((e) => e.type === 'step.failed' && e.path === 'siblings/parallel[1]/Forever');
+    expect(stopped?.type === 'step.failed' && stopped.error).toBeInstanceOf(WorkflowCancelledError);
+  });
+});
+
 describe('cancellation and shutdown', () => {
   test('cancel() rejects the result at once with WorkflowCancelledError and aborts the running step', async () => {
     delete seen.signal;
@@ -172,6 +184,11 @@ describe('cancellation and shutdown', () => {
     const result = rt.invoke(workflow('abort').pipe(task(Forever)), 1, { signal: controller.signal });
     setTimeout(() => controller.abort('enough'), 10);
     await expect(result).rejects.toBeInstanceOf(WorkflowCancelledError);
+  });
+
+  test('bad runtime options fail at create', async () => {
+    await expect(Runtime.create({ childProcesses: 1.5 })).rejects.toThrow(/childProcesses must be a whole number/);
+    await expect(Runtime.create({ mode: 'serverless' as never })).rejects.toThrow(/mode must be/);
   });
 
   test('a runtime closes after its runs finish, cancels stragglers after the grace period, then refuses work', async () => {

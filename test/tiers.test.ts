@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RemoteError, Runtime, StepFailedError, StepTimeoutError, TierCrashError, type WorkflowEvent } from '@faastlane/core';
-import { map, parallel, task, workflow } from '@faastlane/dsl';
+import { catchError, choice, map, parallel, pipe, task, workflow } from '@faastlane/dsl';
 import {
-  Burn, Crash, CrashIsolated, DoubleNonNegative, Hog, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
+  Burn, ByteLength, Crash, CrashIsolated, DoubleNonNegative, Hog, RejectBuffer, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
 } from '@faastlane/examples/tiers/functions';
 
 let rt: Runtime;
@@ -82,6 +82,24 @@ describe('state crossing into a thread', () => {
     expect(shared[1023]).toBe(0);
     expect(a?.[1023]).toBe(42);
     expect(b?.[1023]).toBe(42);
+  });
+});
+
+describe('buffers something else may still read are copied, not moved', () => {
+  test('map items that share a buffer each get it whole', async () => {
+    const a = new Uint8Array(16);
+    expect(await rt.invoke(workflow('dup-items').pipe(map(task(ByteLength))), [a, a])).toEqual([16, 16]);
+    const items = Array.from({ length: 10 }, (_, i) => (i === 0 || i === 9 ? a : new Uint8Array(16)));
+    expect(await rt.invoke(workflow('dup-items-batch').pipe(map(task(ByteLength))), items)).toEqual(Array(10).fill(16));
+    expect(a.byteLength).toBe(16);
+  });
+
+  test('a catchError handler gets its input whole, even through a step that passes it on', async () => {
+    const wf = workflow('keep-for-handler').pipe(
+      map(catchError(pipe(choice((_: Uint8Array) => false, task(ByteLength)), task(RejectBuffer)), (_error, input) => input.byteLength)),
+    );
+    expect(rt.plan(wf).tasks().find((t) => t.name === 'RejectBuffer')?.placement).toBe('worker-thread');
+    expect(await rt.invoke(wf, [new Uint8Array(32)])).toEqual([32]);
   });
 });
 

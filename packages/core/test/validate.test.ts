@@ -46,6 +46,34 @@ describe('findProblems on JSON graphs', () => {
     ]);
   });
 
+  test('operators with missing parts are reported, not crashed on', () => {
+    const graph = JSON.parse(JSON.stringify({
+      version: 1,
+      name: 'holes',
+      functions: { A: fn('A') },
+      root: {
+        kind: 'pipe',
+        steps: [
+          { kind: 'map', name: 'm' },
+          { kind: 'timeout', ms: 5 },
+          { kind: 'choice', name: 'c', predicate: 'p' },
+          { kind: 'task', fn: 'A' },
+          { kind: 'parallel', name: 'p', branches: [null] },
+        ],
+      },
+    })) as WorkflowGraph;
+    expect(findProblems(graph).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'holes/m: map() has no operator to run on each item',
+      'holes: timeout() has no operator to bound',
+      'holes/c: choice() has no operator to run when the predicate holds',
+      'holes/undefined: invalid step name undefined: use a non-empty name without "/", "[" or "]"',
+      'holes/p[0]: an operator must be an object, got null',
+    ]);
+    expect(findProblems({ version: 1, name: 'nofns', root: { kind: 'task', name: 'A', fn: 'A' } } as unknown as WorkflowGraph)).toEqual([
+      { path: 'nofns', message: 'the graph has no function table' },
+    ]);
+  });
+
   test('names with path characters are refused', () => {
     const graph: WorkflowGraph = {
       version: GRAPH_VERSION,

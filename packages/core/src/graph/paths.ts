@@ -17,6 +17,11 @@ export const stepPath = {
 /** Visits every node with its static step path (the path of the scope it sits in, plus its own segment). */
 export function walkGraph(root: GraphNode, rootPath: string, visit: (node: GraphNode, path: string) => void): void {
   const walk = (node: GraphNode, scope: string): void => {
+    // A graph read from JSON may hold anything: let the visitor report what is not an operator.
+    if (typeof node !== 'object' || node === null) {
+      visit(node, scope);
+      return;
+    }
     switch (node.kind) {
       case 'task':
         visit(node, stepPath.child(scope, node.name));

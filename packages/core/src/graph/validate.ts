@@ -22,6 +22,10 @@ export function findProblems(graph: WorkflowGraph, live?: Pick<Workflow<unknown,
 
   if (graph.version !== GRAPH_VERSION) report(name, `unsupported graph version ${String(graph.version)} (expected ${GRAPH_VERSION})`);
   if (!checkName(graph.name)) report(name, 'the workflow name must be a non-empty string without "/"');
+  if (typeof graph.functions !== 'object' || graph.functions === null) {
+    report(name, 'the graph has no function table');
+    return problems;
+  }
   if (!graph.root || typeof graph.root !== 'object' || !NODE_KINDS.has(graph.root.kind)) {
     report(name, 'the workflow has no valid root operator');
     return problems;
@@ -30,11 +34,15 @@ export function findProblems(graph: WorkflowGraph, live?: Pick<Workflow<unknown,
   const seenPaths = new Set<string>();
   const checkedFunctions = new Set<string>();
   walkGraph(graph.root, name, (node, path) => {
+    if (typeof node !== 'object' || node === null) {
+      report(path, `an operator must be an object, got ${node === null ? 'null' : typeof node}`);
+      return;
+    }
     if (!NODE_KINDS.has(node.kind)) {
       report(path, `unknown operator kind "${String((node as { kind: unknown }).kind)}"`);
       return;
     }
-    if ('name' in node) {
+    if (node.kind === 'task' || node.kind === 'parallel' || node.kind === 'map' || node.kind === 'choice') {
       if (!checkName(node.name)) report(path, `invalid step name ${JSON.stringify(node.name)}: use a non-empty name without "/", "[" or "]"`);
       else if (seenPaths.has(path)) report(path, `duplicate step name "${node.name}": step names must be unique in their scope`);
       seenPaths.add(path);
@@ -76,21 +84,26 @@ function checkNode(
       if (!Array.isArray(node.branches) || node.branches.length === 0) report(path, 'parallel() needs at least one branch');
       return;
     case 'map':
+      if (!isNode(node.body)) report(path, 'map() has no operator to run on each item');
       if (node.concurrency !== undefined && !isPositiveInteger(node.concurrency)) {
         report(path, `map concurrency must be a positive integer, got ${String(node.concurrency)}`);
       }
       return;
     case 'choice':
+      if (!isNode(node.then)) report(path, 'choice() has no operator to run when the predicate holds');
       if (live && live.callbacks.get(node.predicate)?.kind !== 'predicate') report(path, `choice predicate "${node.predicate}" is missing`);
       return;
     case 'retry':
+      if (!isNode(node.body)) report(path, 'retry() has no operator to retry');
       if (!isNonNegativeInteger(node.retries)) report(path, `retry count must be a non-negative integer, got ${String(node.retries)}`);
       if (node.backoff) checkBackoff(node.backoff, path, report);
       return;
     case 'timeout':
+      if (!isNode(node.body)) report(path, 'timeout() has no operator to bound');
       if (!isPositiveFinite(node.ms)) report(path, `timeout must be a positive number of milliseconds, got ${String(node.ms)}`);
       return;
     case 'catch':
+      if (!isNode(node.body)) report(path, 'catchError() has no operator to guard');
       if (live && live.callbacks.get(node.handler)?.kind !== 'handler') report(path, `catchError handler "${node.handler}" is missing`);
       return;
   }
@@ -105,12 +118,27 @@ function checkFnSpec(spec: FnSpec, path: string, report: (path: string, message:
   }
   if (!isNonNegativeInteger(spec.retries)) report(path, `${fn} retries must be a non-negative integer, got ${String(spec.retries)}`);
   if (!checkName(spec.name)) report(path, `${fn} name must be a non-empty string without "/", "[" or "]"`);
+  if (spec.module !== undefined && !isAbsoluteUrl(spec.module)) report(path, `${fn} module must be an absolute URL (import.meta.url), got ${JSON.stringify(spec.module)}`);
+}
+
+function isAbsoluteUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkBackoff(b: BackoffSpec, path: string, report: (path: string, message: string) => void): void {
   if (!(b.initialMs >= 0) || !Number.isFinite(b.initialMs)) report(path, `backoff initialMs must be >= 0, got ${String(b.initialMs)}`);
   if (!(b.factor >= 1) || !Number.isFinite(b.factor)) report(path, `backoff factor must be >= 1, got ${String(b.factor)}`);
   if (!(b.maxMs >= b.initialMs)) report(path, `backoff maxMs must be >= initialMs, got ${String(b.maxMs)}`);
+}
+
+function isNode(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
 }
 
 function checkName(name: unknown): boolean {

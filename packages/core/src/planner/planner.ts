@@ -131,7 +131,13 @@ function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningC
 /** Whether another thread or process can import the function's module, or why not. */
 function loadableElsewhere(spec: FnSpec): true | string {
   if (!spec.module) return 'the module declaring it is unknown (give @Fn({ module: import.meta.url }))';
-  if (!/\.(m|c)?js$/.test(new URL(spec.module).pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
+  let pathname: string;
+  try {
+    pathname = new URL(spec.module).pathname;
+  } catch {
+    return `its module ${JSON.stringify(spec.module)} is not an absolute URL`;
+  }
+  if (!/\.(m|c)?js$/.test(pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
   return true;
 }
 

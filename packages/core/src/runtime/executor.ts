@@ -15,6 +15,7 @@ import type { Measurements } from '../planner/measurements.js';
 import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
 import { RemoteError, type BatchOutput } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
+import { collectTransferables } from '../tiers/transferables.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
@@ -34,17 +35,41 @@ export interface ExecutionEnv {
 }
 
 /**
- * How a lane is being run: whether its input belongs to it alone (so buffers may be moved to another
- * thread rather than copied), and whether its branch was spilled to another container.
+ * How a lane is being run: which buffers must stay where they are, and whether its branch was
+ * spilled to another container.
+ *
+ * A buffer handed to a worker thread is moved (transferred), not copied, unless something else may
+ * still read it: the shared input of `parallel` branches, an item buffer that several `map` items
+ * reach, the input a `retry` re-sends or a `catchError` handler gets. Those are kept for the whole
+ * scope, so that a step that passes its input through cannot give them away either.
  */
 interface LaneMode {
-  /** The input has no other consumer: a thread step may take its buffers (transfer). */
-  readonly sole: boolean;
+  readonly keep: ReadonlySet<ArrayBuffer>;
   /** The branch was spilled: its functions run in containers. */
   readonly spilled: boolean;
 }
 
-const TOP: LaneMode = { sole: true, spilled: false };
+const TOP: LaneMode = { keep: new Set(), spilled: false };
+
+/** `mode` with the buffers reachable from `value` kept too. */
+function keeping(mode: LaneMode, value: unknown): LaneMode {
+  const found = collectTransferables(value);
+  if (found.length === 0) return mode;
+  return { ...mode, keep: new Set([...mode.keep, ...found]) };
+}
+
+/** `mode` with the buffers that more than one of `items` reaches kept too (each of the others belongs to one item). */
+function keepingShared(mode: LaneMode, items: readonly unknown[]): LaneMode {
+  const seen = new Set<ArrayBuffer>();
+  const shared: ArrayBuffer[] = [];
+  for (const item of items) {
+    for (const buffer of collectTransferables(item)) {
+      if (seen.has(buffer)) shared.push(buffer);
+      else seen.add(buffer);
+    }
+  }
+  return shared.length === 0 ? mode : { ...mode, keep: new Set([...mode.keep, ...shared]) };
+}
 
 /** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */
 const CHUNKS_PER_THREAD = 4;
@@ -59,12 +84,9 @@ export class Executor {
 
   async lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode = TOP): Promise<unknown> {
     let value = input;
-    let current = mode;
     for (const step of lane.steps) {
       if (signal.aborted) throw signal.reason;
-      value = await this.step(step, value, scope, signal, current);
-      // A step's output belongs to the next step alone.
-      current = current.sole ? current : { ...current, sole: true };
+      value = await this.step(step, value, scope, signal, mode);
     }
     return value;
   }
@@ -92,7 +114,7 @@ export class Executor {
     const placement: Placement = mode.spilled && plan.placement === 'worker-thread' ? 'container' : plan.placement;
     const maxAttempts = 1 + def.spec.retries;
     // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
-    const transfer = mode.sole && def.spec.retries === 0;
+    const transfer = def.spec.retries === 0;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw signal.reason;
       this.env.emit({ type: 'step.started', path, attempt });
@@ -102,10 +124,12 @@ export class Executor {
         const output =
           placement === 'main-thread'
             ? await this.attempt(def, input, path, attempt, signal)
-            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer);
+            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, mode.keep);
         const durationMs = performance.now() - started;
         this.env.emit({ type: 'step.completed', path, attempt, durationMs });
-        if (placement !== 'main-thread') this.env.measurements.recordCall(def.spec.name, durationMs);
+        // Off this thread, the round trip mixes the function's time with queueing, the hop and a cold
+        // module load: it is not recorded as the function's duration (batched maps report the
+        // function's own time, measured where it ran).
         return output;
       } catch (raw) {
         const error = asStepError(raw, path, attempt);
@@ -174,6 +198,7 @@ export class Executor {
     attempt: number,
     signal: AbortSignal,
     transfer: boolean,
+    keep: ReadonlySet<ArrayBuffer>,
   ): Promise<unknown> {
     const module = def.spec.module;
     if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
@@ -187,6 +212,7 @@ export class Executor {
       ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
       signal: controller.signal,
       transfer,
+      keep,
     });
     return raceAbort(call, controller.signal).finally(() => {
       clearTimeout(timer);
@@ -198,13 +224,13 @@ export class Executor {
     const { controller, dispose } = childController(signal);
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers.
-    const sole = mode.sole && plan.branches.length === 1;
+    const branchMode = plan.branches.length === 1 ? mode : keeping(mode, input);
     try {
       return await Promise.all(
         plan.branches.map((branch, i) =>
-          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal, { sole, spilled: mode.spilled || i >= local }).catch((error: unknown) => {
+          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal, { keep: branchMode.keep, spilled: mode.spilled || i >= local }).catch((error: unknown) => {
             // The first failure stops the siblings: their waits reject and no new step starts.
-            controller.abort(error);
+            controller.abort(this.siblingFailed(error, stepPath.child(scope, plan.name)));
             throw error;
           }),
         ),
@@ -225,10 +251,11 @@ export class Executor {
     const results = new Array<unknown>(items.length);
     const { controller, dispose } = childController(signal);
     const local = localShare(plan, items.length, this.env);
+    const itemMode = plan.executor === 'event-loop' ? mode : keepingShared(mode, items);
     const batched = this.batchable(plan, items.length, local);
     if (batched) {
       try {
-        return await this.mapInBatches(plan, batched, items, scope, controller, mode);
+        return await this.mapInBatches(plan, batched, items, scope, controller, itemMode);
       } finally {
         dispose();
       }
@@ -238,7 +265,7 @@ export class Executor {
       while (next < items.length && !controller.signal.aborted) {
         const i = next++;
         results[i] = await this.lane(body, items[i], stepPath.branch(scope, plan.name, i), controller.signal, {
-          sole: mode.sole,
+          keep: itemMode.keep,
           spilled: mode.spilled || i >= local,
         });
       }
@@ -248,7 +275,7 @@ export class Executor {
       await Promise.all(
         Array.from({ length: width }, () =>
           worker().catch((error: unknown) => {
-            controller.abort(error);
+            controller.abort(this.siblingFailed(error, path));
             throw error;
           }),
         ),
@@ -258,6 +285,12 @@ export class Executor {
     } finally {
       dispose();
     }
+  }
+
+  /** Why the other branches of a group stop when one fails: they report this, not the sibling's own error. */
+  private siblingFailed(error: unknown, groupPath: string): WorkflowCancelledError {
+    const failed = error instanceof FaastlaneError && error.stepPath ? error.stepPath : 'a branch';
+    return new WorkflowCancelledError(this.env.workflow.name, `${failed} failed, so its siblings in ${groupPath} were stopped`, groupPath);
   }
 
   /**
@@ -305,7 +338,8 @@ export class Executor {
             input: items.slice(from, to),
             ctx: { ...ctx, stepPath: chunkPaths[0] ?? scope },
             signal,
-            transfer: mode.sole,
+            transfer: true,
+            keep: mode.keep,
             batch: chunkPaths,
           }),
           signal,
@@ -331,7 +365,7 @@ export class Executor {
       chunks.map((c) =>
         c.catch((error: unknown) => {
           // The first failure stops the other chunks (their threads are terminated and replaced).
-          controller.abort(error);
+          controller.abort(this.siblingFailed(error, stepPath.child(scope, plan.name)));
           throw error;
         }),
       ),
@@ -357,7 +391,7 @@ export class Executor {
   private async retry(plan: RetryPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     // The input is needed again for the next attempt: it must not be moved away.
-    const keep: LaneMode = { ...mode, sole: false };
+    const keep = keeping(mode, input);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.lane(plan.body, input, scope, signal, keep);
@@ -386,7 +420,7 @@ export class Executor {
     const path = bodyPath(plan.body, scope);
     try {
       // The handler gets the input: it must not be moved away.
-      return await this.lane(plan.body, input, scope, signal, { ...mode, sole: false });
+      return await this.lane(plan.body, input, scope, signal, keeping(mode, input));
     } catch (raw) {
       // Cancellation is not a failure to recover from.
       if (signal.aborted || raw instanceof WorkflowCancelledError) throw raw;

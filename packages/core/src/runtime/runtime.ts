@@ -12,7 +12,7 @@ import { planWorkflow, type PlanningContext } from '../planner/planner.js';
 import { createTierFactories, type TierOptions } from './tier-factories.js';
 import { TierSet } from './tier-set.js';
 import type { Workflow } from '../workflow.js';
-import { newController } from './abort.js';
+import { newController, raceAbort } from './abort.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
 import { Executor } from './executor.js';
@@ -84,6 +84,7 @@ export class Runtime {
    * start when a plan first needs them, before that plan's first run.
    */
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
+    checkOptions(options);
     const runtime = new Runtime(probeMachine(), options);
     if (runtime.workerThreads > 0) await runtime.tiers.warm('worker-thread');
     return runtime;
@@ -180,10 +181,11 @@ export class Runtime {
     const run = async (): Promise<Out> => {
       if (closed) throw new RuntimeClosedError();
       const plan = this.plan(workflow);
-      await this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module);
       const started = performance.now();
       emit({ type: 'workflow.started' });
       try {
+        // Workers, processes and containers the plan needs are up before the first step (a cancel does not wait for them).
+        await raceAbort(this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module), controller.signal);
         const executor = new Executor({
           runId: id,
           workflow: workflow as Workflow<unknown, unknown>,
@@ -230,5 +232,21 @@ export class Runtime {
       this.instances.set(def.cls, instance);
     }
     return instance;
+  }
+}
+
+/** Sizes must be whole numbers: a bad option fails `create`, not some later run. */
+function checkOptions(options: RuntimeOptions): void {
+  const counts: [string, number | undefined][] = [
+    ['workerThreads', options.workerThreads],
+    ['childProcesses', options.childProcesses],
+    ['containers.count', options.containers ? options.containers.count : undefined],
+    ['containers.concurrency', options.containers ? options.containers.concurrency : undefined],
+  ];
+  for (const [name, value] of counts) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new RangeError(`Runtime option ${name} must be a whole number >= 0, got ${value}`);
+  }
+  if (options.mode !== undefined && options.mode !== 'faastlane' && options.mode !== 'function-per-container') {
+    throw new RangeError(`Runtime option mode must be 'faastlane' or 'function-per-container', got ${String(options.mode)}`);
   }
 }

@@ -229,8 +229,9 @@ export abstract class HostPool implements Tier {
       if (!slot?.channel) break;
       const pending = this.queue.shift()!;
       const { call } = pending;
-      const transfer = call.transfer && this.canTransfer ? collectTransferables(call.input) : [];
+      const keep = call.keep;
       try {
+        const transfer = call.transfer && this.canTransfer ? collectTransferables(call.input).filter((b) => !keep?.has(b)) : [];
         const request = { id: pending.id, fn: call.fn, input: call.input, ctx: call.ctx, ...(call.batch ? { batch: call.batch } : {}) };
         slot.channel.post({ type: 'call', request }, transfer);
       } catch (error) {

@@ -12,11 +12,13 @@ export interface TierCall {
    */
   readonly signal: AbortSignal;
   /**
-   * Move (transfer) the buffers found in `input` instead of copying them: set when this call is the
-   * input's only consumer (a sequential step, a map item). Branches of a `parallel` share their
-   * input, so theirs is copied (or shared, for `SharedArrayBuffer`). Outputs are always moved back.
+   * Move (transfer) the buffers found in `input` instead of copying them, except those in `keep`
+   * (the shared input of `parallel` branches, say, which is copied; a `SharedArrayBuffer` is shared).
+   * Unset when the call may be retried with the same input. Outputs are always moved back.
    */
   readonly transfer: boolean;
+  /** Buffers never to move, even when `transfer` is set: something else may still read them. */
+  readonly keep?: ReadonlySet<ArrayBuffer>;
   /**
    * A batch of calls of the same function (worker threads and child processes only): `input` is the
    * array of items, `batch` their step paths, and the call resolves to a `BatchOutput`.

@@ -78,6 +78,22 @@ export class DoubleNonNegative {
   }
 }
 
+/** The length of a buffer, read on a worker thread. */
+@Fn({ cpu: 'bound' })
+export class ByteLength {
+  run(input: Uint8Array): number {
+    return input.byteLength;
+  }
+}
+
+/** Always fails, on a worker thread: for the tests of what a failed step leaves to its handler. */
+@Fn({ cpu: 'bound' })
+export class RejectBuffer {
+  run(input: Uint8Array): number {
+    throw new Error(`refused ${input.byteLength} bytes`);
+  }
+}
+
 /** Sums what the branches returned. */
 @Fn()
 export class Aggregate {
