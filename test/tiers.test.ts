@@ -96,7 +96,7 @@ describe('buffers something else may still read are copied, not moved', () => {
 
   test('a catchError handler gets its input whole, even through a step that passes it on', async () => {
     const wf = workflow('keep-for-handler').pipe(
-      map(catchError(pipe(choice((_: Uint8Array) => false, task(ByteLength)), task(RejectBuffer)), (_error, input) => input.byteLength)),
+      map(catchError(pipe(choice((_: Uint8Array) => false, task(MarkBuffer)), task(RejectBuffer)), (_error, input) => input.byteLength)),
     );
     expect(rt.plan(wf).tasks().find((t) => t.name === 'RejectBuffer')?.placement).toBe('worker-thread');
     expect(await rt.invoke(wf, [new Uint8Array(32)])).toEqual([32]);
