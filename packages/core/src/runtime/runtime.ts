@@ -129,7 +129,13 @@ export class Runtime {
     };
   }
 
-  /** Runs a workflow to completion and returns its output. Rejects with a typed `FaastlaneError`. */
+  /**
+   * Runs a workflow to completion and returns its output. Rejects with a typed `FaastlaneError`.
+   *
+   * State passes by reference. Buffers of `input` that a step on a worker thread takes are moved
+   * there (the caller's `ArrayBuffer` is detached, as with a `postMessage` transfer), unless the
+   * workflow may still need them (shared by branches, re-sent by a retry): pass a copy to keep yours.
+   */
   invoke<In, Out>(workflow: Workflow<In, Out>, input: In, options: InvokeOptions = {}): Promise<Out> {
     return this.execute(workflow, input, options, undefined).result;
   }
