@@ -137,24 +137,29 @@ export class Plan {
   /** Every task of the plan, in order. */
   tasks(): TaskPlan[] {
     const out: TaskPlan[] = [];
-    const lane = (l: LanePlan): void => l.steps.forEach(step);
-    const step = (s: StepPlan): void => {
-      switch (s.kind) {
-        case 'task':
-          out.push(s);
-          return;
-        case 'group':
-          s.branches.forEach(lane);
-          return;
-        case 'choice':
-          lane(s.then);
-          if (s.otherwise) lane(s.otherwise);
-          return;
-        default:
-          lane(s.body);
-      }
-    };
-    lane(this.root);
+    forEachStep(this.root, (step) => {
+      if (step.kind === 'task') out.push(step);
+    });
     return out;
+  }
+}
+
+/** Visits every step of a lane and of the lanes nested in it, depth first, in order. */
+export function forEachStep(lane: LanePlan, visit: (step: StepPlan) => void): void {
+  for (const step of lane.steps) {
+    visit(step);
+    switch (step.kind) {
+      case 'task':
+        break;
+      case 'group':
+        step.branches.forEach((b) => forEachStep(b, visit));
+        break;
+      case 'choice':
+        forEachStep(step.then, visit);
+        if (step.otherwise) forEachStep(step.otherwise, visit);
+        break;
+      default:
+        forEachStep(step.body, visit);
+    }
   }
 }

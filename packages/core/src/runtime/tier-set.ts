@@ -1,5 +1,5 @@
 import type { FnRef } from '../hosting/wire.js';
-import type { LanePlan, Placement, Plan, StepPlan } from '../planner/plan.js';
+import { forEachStep, type Placement, type Plan } from '../planner/plan.js';
 import type { Tier } from '../tiers/tier.js';
 
 /** Starts a tier on demand. */
@@ -30,30 +30,15 @@ export class TierSet {
   async prepare(plan: Plan, moduleOf: (fn: string) => string | undefined): Promise<void> {
     const needed = new Map<string, () => Promise<Tier>>();
     const preload = new Map<string, FnRef[]>();
-    const visitLane = (lane: LanePlan): void => lane.steps.forEach(visit);
-    const visit = (step: StepPlan): void => {
-      switch (step.kind) {
-        case 'task': {
-          const key = this.key(step.placement, step.fn);
-          if (!key) return;
-          if (!needed.has(key)) needed.set(key, () => this.factory(step.placement, step.fn));
-          const module = moduleOf(step.fn);
-          if (module) preload.set(key, [...(preload.get(key) ?? []), { module, name: step.fn }]);
-          return;
-        }
-        case 'group':
-          if (step.spill?.enabled && !needed.has('container')) needed.set('container', () => this.factory('container', ''));
-          step.branches.forEach(visitLane);
-          return;
-        case 'choice':
-          visitLane(step.then);
-          if (step.otherwise) visitLane(step.otherwise);
-          return;
-        default:
-          visitLane(step.body);
-      }
-    };
-    visitLane(plan.root);
+    forEachStep(plan.root, (step) => {
+      if (step.kind === 'group' && step.spill?.enabled && !needed.has('container')) needed.set('container', () => this.factory('container', ''));
+      if (step.kind !== 'task') return;
+      const key = this.key(step.placement, step.fn);
+      if (!key) return;
+      if (!needed.has(key)) needed.set(key, () => this.factory(step.placement, step.fn));
+      const module = moduleOf(step.fn);
+      if (module) preload.set(key, [...(preload.get(key) ?? []), { module, name: step.fn }]);
+    });
     await Promise.all(
       [...needed].map(async ([key, start]) => {
         const tier = await this.start(key, start);
