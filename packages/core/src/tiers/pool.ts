@@ -308,3 +308,25 @@ export function hostEntry(file: string): URL {
   }
   return url;
 }
+
+/**
+ * The parent's Node options that a worker or child process should inherit: loaders and flags carry
+ * over, but not what only made sense for the parent's own entry (`-e`/`-p` code and its
+ * `--input-type`, which would make the host entry fail) nor `--inspect*` (its port would clash).
+ */
+export function inheritedExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
+      i++; // and its code
+      continue;
+    }
+    if (/^--(eval|print)=/.test(arg) || /^--input-type(=|$)/.test(arg) || /^--(inspect|debug)/.test(arg)) {
+      if (arg === '--input-type') i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromHost } from './protocol.js';
-import { HostPool, hostEntry, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
+import { HostPool, hostEntry, inheritedExecArgv, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
 
 /** Options of `ProcessPool.start`. */
 export interface ProcessPoolOptions extends PoolOptions {
@@ -46,7 +46,7 @@ export class ProcessPool extends HostPool {
 function openProcess(entry: string, options: ProcessPoolOptions, events: ChannelEvents): Channel {
   const child = fork(entry, [], {
     serialization: 'advanced',
-    execArgv: options.execArgv ? [...options.execArgv] : process.execArgv.filter((arg) => !/^--(inspect|debug)/.test(arg)),
+    execArgv: options.execArgv ? [...options.execArgv] : inheritedExecArgv(),
     ...(options.env ? { env: options.env } : {}),
   });
   track(child);

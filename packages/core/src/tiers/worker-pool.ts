@@ -1,6 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { FromHost } from './protocol.js';
-import { HostPool, hostEntry, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
+import { HostPool, hostEntry, inheritedExecArgv, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
 
 /** Options of `WorkerPool.start`. */
 export interface WorkerPoolOptions extends PoolOptions {
@@ -38,7 +38,7 @@ export class WorkerPool extends HostPool {
 function openWorker(entry: URL, options: WorkerPoolOptions, events: ChannelEvents): Channel {
   const worker = new Worker(entry, {
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-    ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
+    execArgv: options.execArgv ? [...options.execArgv] : inheritedExecArgv(),
   });
   const where = `worker ${worker.threadId}`;
   let error: Error | undefined;
