@@ -6,14 +6,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchHops, label, type HopResult } from './hops.js';
+import { apps } from '../apps/index.js';
+import { runApp, type AppResult } from './apps.js';
 import { runFanout, type FanoutResult } from './fanout.js';
+import { chartSvg } from './chart.js';
 import { benchOverhead } from './overhead.js';
+import { Progress } from './progress.js';
 
 const quick = process.argv.includes('--quick');
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const progress = (what: string): void => {
-  process.stderr.write(`  ... ${what}\n`);
-};
+const widths = [5, 100, 200];
+const bar = new Progress(1 + 3 * 5 + widths.length * 2 + apps.length * 2);
+const progress = (what: string): void => bar.step(what);
 
 const machine = `Node ${process.version}, ${availableParallelism()} vCPU(s), ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30)} GiB`;
 console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}: ${machine}`);
@@ -46,7 +50,6 @@ for (const tier of tiers.filter((t) => !t.startsWith('baseline'))) console.log(`
 console.log();
 
 // 3. Fan-out, both modes, each scenario in its own process (so its memory is its own).
-const widths = [5, 100, 200];
 const fanout: FanoutResult[] = [];
 for (const width of widths) {
   for (const mode of ['faastlane', 'function-per-container'] as const) {
@@ -66,8 +69,69 @@ for (const width of widths) {
   );
 }
 
+console.log();
+
+// 4. The applications, both modes, each in its own process.
+const appResults: AppResult[] = [];
+for (const app of apps) {
+  for (const mode of ['faastlane', 'function-per-container'] as const) {
+    progress(`${app.name} ${mode}`);
+    appResults.push(await runApp(app.name, mode, quick ? 5 : 20));
+  }
+}
+console.log('Applications (end-to-end ms; peak RSS of the whole process tree; every result checked)');
+console.log(`  ${'app'.padEnd(16)}${'calls'.padStart(6)}${'faastlane p50/p95'.padStart(20)}${'baseline p50/p95'.padStart(20)}${'speed-up'.padStart(10)}${'faastlane MB'.padStart(14)}${'baseline MB'.padStart(13)}${'memory'.padStart(9)}`);
+for (const app of apps) {
+  const f = appResults.find((r) => r.app === app.name && r.mode === 'faastlane');
+  const b = appResults.find((r) => r.app === app.name && r.mode === 'function-per-container');
+  if (!f || !b) continue;
+  console.log(
+    `  ${app.name.padEnd(16)}${String(f.calls).padStart(6)}${`${fmt(f.p50Ms, 1)} / ${fmt(f.p95Ms, 1)}`.padStart(20)}${`${fmt(b.p50Ms, 1)} / ${fmt(b.p95Ms, 1)}`.padStart(20)}` +
+      `${`${fmt(b.p50Ms / f.p50Ms, 1)}x`.padStart(10)}${fmt(f.peakRssMb).padStart(14)}${fmt(b.peakRssMb).padStart(13)}${`1/${fmt(b.peakRssMb / f.peakRssMb, 1)}`.padStart(9)}`,
+  );
+}
+
 const results = new URL('../../../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });
-writeFileSync(new URL('latest.json', results), `${JSON.stringify({ machine, quick, at: new Date().toISOString(), overhead, hops, fanout }, null, 2)}\n`);
+writeFileSync(new URL('latest.json', results), `${JSON.stringify({ machine, quick, at: new Date().toISOString(), overhead, hops, fanout, apps: appResults }, null, 2)}\n`);
+const byMode = (width: number, mode: FanoutResult['mode']): FanoutResult | undefined => fanout.find((r) => r.width === width && r.mode === mode);
+const svg = chartSvg(`Faastlane vs function-per-container (${machine})`, [
+  {
+    title: 'One-way hop (faastlane: worker thread)',
+    unit: 'ms',
+    groups: sizes.map((b) => ({
+      label: label(b),
+      values: { 'faastlane': hop('worker thread', b)?.medianMs ?? 0, 'function-per-container baseline': hop('baseline (JSON/HTTP)', b)?.medianMs ?? 0 },
+    })),
+  },
+  {
+    title: 'Fan-out end to end, p50',
+    unit: 'ms',
+    groups: widths.map((w) => ({
+      label: `width ${w}`,
+      values: { 'faastlane': byMode(w, 'faastlane')?.p50Ms ?? 0, 'function-per-container baseline': byMode(w, 'function-per-container')?.p50Ms ?? 0 },
+    })),
+  },
+  {
+    title: 'Applications end to end, p50',
+    unit: 'ms',
+    groups: apps.map((a) => ({
+      label: a.name,
+      values: {
+        'faastlane': appResults.find((r) => r.app === a.name && r.mode === 'faastlane')?.p50Ms ?? 0,
+        'function-per-container baseline': appResults.find((r) => r.app === a.name && r.mode === 'function-per-container')?.p50Ms ?? 0,
+      },
+    })),
+  },
+  {
+    title: 'Fan-out peak memory',
+    unit: 'MB',
+    groups: widths.map((w) => ({
+      label: `width ${w}`,
+      values: { 'faastlane': byMode(w, 'faastlane')?.peakRssMb ?? 0, 'function-per-container baseline': byMode(w, 'function-per-container')?.peakRssMb ?? 0 },
+    })),
+  },
+]);
+writeFileSync(new URL('chart.svg', results), svg);
 console.log();
-console.log('JSON results: bench/results/latest.json');
+console.log('Results: bench/results/latest.json, chart: bench/results/chart.svg');

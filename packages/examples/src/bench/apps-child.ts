@@ -1,0 +1,66 @@
+/**
+ * One application in one mode, in its own process: `node apps-child.js <app> <mode> <runs>`; prints
+ * one JSON line (`AppResult`). Every run's result is checked with the app's own `check`.
+ */
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { Runtime, type WorkflowEvent } from '@faastlane/core';
+import { appNamed } from '../apps/index.js';
+import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, type AppResult } from './apps.js';
+import type { Mode } from './fanout.js';
+import { samplePeakRss } from './process-tree.js';
+import { percentile } from './stats.js';
+
+const [name, mode, runsArg] = process.argv.slice(2) as [string, Mode, string];
+const app = appNamed(name);
+const runs = Number(runsArg);
+await app.setup?.();
+
+// How often each function runs in one invocation: the baseline scales each function out to that
+// many warm containers (capped), one call per container at a time, as FaaS platforms do.
+const calls = new Map<string, number>();
+{
+  const probe = await Runtime.create({ workerThreads: 1 });
+  const run = probe.start(app.workflow, await app.input());
+  run.events$.subscribe((e: WorkflowEvent) => {
+    if (e.type === 'step.started' && e.attempt === 1) {
+      const fn = e.path.split('/').at(-1)?.replace(/#\d+$/, '') ?? '';
+      calls.set(fn, (calls.get(fn) ?? 0) + 1);
+    }
+  });
+  app.check(await run.result);
+  await probe.close();
+}
+const functionOf = (stepName: string): string => app.workflow.graph.functions[stepName]?.name ?? stepName;
+const containersFor = (fn: string): number => {
+  let n = 0;
+  for (const [step, count] of calls) if (functionOf(step) === fn) n += count;
+  return Math.max(1, Math.min(BASELINE_MAX_CONTAINERS_PER_FUNCTION, n));
+};
+
+const rt = await Runtime.create(mode === 'faastlane' ? {} : { mode, baseline: { containersPerFunction: containersFor } });
+try {
+  // Warm: pools and containers up, modules loaded, durations measured and the plan redone with them.
+  for (let i = 0; i < 2; i++) app.check(await rt.invoke(app.workflow, await app.input()));
+  const sampler = samplePeakRss(process.pid);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const input = await app.input();
+    const t0 = performance.now();
+    const out = await rt.invoke(app.workflow, input);
+    times.push(performance.now() - t0);
+    app.check(out);
+  }
+  const result: AppResult = {
+    app: name,
+    mode,
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    peakRssMb: sampler.stop() / (1024 * 1024),
+    runs,
+    calls: [...calls.values()].reduce((a, b) => a + b, 0),
+  };
+  console.log(JSON.stringify(result));
+} finally {
+  await rt.close();
+}
