@@ -153,7 +153,12 @@ export abstract class HostPool implements Tier {
       slot.channel = undefined;
       slot.running = undefined;
       if (running) running.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', 'the pool was closed during the call'));
-      if (channel) kills.push(channel.kill());
+      if (channel) {
+        // Referenced while it dies: an idle member is unref'd, and a program whose last act is
+        // `await rt.close()` would otherwise exit (code 13, top-level await unsettled) before the kill completes.
+        channel.ref();
+        kills.push(channel.kill());
+      }
     }
     await Promise.all(kills);
   }

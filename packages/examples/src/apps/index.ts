@@ -3,6 +3,7 @@ import type { App } from './app.js';
 import { finra100, finra200, finra5 } from './finra/app.js';
 import { mlPrediction } from './ml-prediction/index.js';
 import { mlTraining } from './ml-training/index.js';
+import { phi } from './phi/app.js';
 import { sentiment } from './sentiment/app.js';
 
 export type { App } from './app.js';
@@ -10,7 +11,7 @@ export type { App } from './app.js';
 /** Every application, for the demo (one run each) and the benchmark (both modes). */
 // The apps differ in their input and output types; the demo and benchmark treat them alike.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const apps: readonly App<any, any>[] = [finra5, finra100, finra200, mlPrediction, sentiment, mlTraining];
+export const apps: readonly App<any, any>[] = [finra5, finra100, finra200, mlPrediction, phi, sentiment, mlTraining];
 
 /** An application by name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
