@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Runs packages/native-mpk/test/pku-guest.mjs under real Memory Protection Keys.
+# Runs packages/native-mpk/test/pku-guest.mjs (the addon) and scripts/qemu-pku/runtime-guest.mjs (the
+# runtime: workflows of `isolation: 'domain'` functions through the built @faastlane/core and
+# @faastlane/dsl) under real Memory Protection Keys.
 #
 # Why QEMU: the development and CI machines have no PKU and KVM cannot add it, but QEMU's software
 # emulation (TCG) with `-cpu max` implements PKU and OSPKE. This script boots a Debian cloud kernel
-# with an initramfs holding busybox, this host's `node` with its shared libraries, the built addon
-# and the test script, runs the tests in the guest and reports their result.
+# with an initramfs holding busybox, this host's `node` with its shared libraries, the built addon,
+# core and dsl (dist/ and their npm dependencies, staged by stage-runtime.mjs) and the test scripts,
+# runs the tests in the guest and reports their result.
 #
 # Usage: bash scripts/qemu-pku/run.sh
 # Env:   QEMU_PKU_TIMEOUT  seconds before the guest is considered hung (default 180)
 #        QEMU_PKU_KEEP=1   keep the staging directory under .qemu/ for inspection
 #        QEMU_PKU_SKIP_BUILD=1  use the existing build/ and dist/ as they are
-# Exit:  0 when every guest test passed; 1 when a test failed, 2 when the guest did not report,
+# Exit:  0 when both guest suites passed; 1 when a test failed, 2 when the guest did not report,
 #        3 when a prerequisite could not be installed or built.
 # Cache: .qemu/ at the repository root (gitignored): the kernel and the node+libs base archive.
 set -euo pipefail
@@ -21,6 +24,8 @@ CACHE="$ROOT/.qemu"
 TIMEOUT="${QEMU_PKU_TIMEOUT:-180}"
 SENTINEL_RESULT='PKU-GUEST-RESULT:'
 SENTINEL_EXIT='PKU-GUEST-EXIT'
+RT_SENTINEL_RESULT='RUNTIME-GUEST-RESULT:'
+RT_SENTINEL_EXIT='RUNTIME-GUEST-EXIT'
 started=$(date +%s.%N)
 
 log() { printf '[qemu-pku] %s\n' "$*" >&2; }
@@ -80,12 +85,15 @@ NODE_BIN="$(readlink -f "$(command -v node)")"
 if [ "${QEMU_PKU_SKIP_BUILD:-0}" != 1 ]; then
   node "$PKG/scripts/build-native.mjs" >&2
   if [ -x "$ROOT/node_modules/.bin/tsc" ]; then
-    "$ROOT/node_modules/.bin/tsc" -b "$PKG" || die "tsc -b packages/native-mpk failed"
+    "$ROOT/node_modules/.bin/tsc" -b "$PKG" "$ROOT/packages/core" "$ROOT/packages/dsl" \
+      || die "tsc -b packages/native-mpk packages/core packages/dsl failed"
   fi
 fi
 ADDON="$PKG/build/Release/faastlane_mpk.node"
 [ -f "$ADDON" ] || die "addon not built: $(head -n1 "$PKG/build/BUILD_FAILED.txt" 2>/dev/null || echo "$ADDON missing")"
-[ -f "$PKG/dist/index.js" ] || die "$PKG/dist/index.js missing (run: npx tsc -b packages/native-mpk)"
+for dist in "$PKG" "$ROOT/packages/core" "$ROOT/packages/dsl"; do
+  [ -f "$dist/dist/index.js" ] || die "$dist/dist/index.js missing (run: npx tsc -b)"
+done
 
 # --- 4. initramfs: a cached base (busybox, node, its libraries, /init) + a fresh app archive --------
 # The kernel unpacks concatenated cpio archives in order, so the 100 MB base is built once per node.
@@ -111,9 +119,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 echo "PKU-GUEST-CPU: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -x -e pku -e ospke | tr '\n' ' ')"
-cd /app/packages/native-mpk
-node test/pku-guest.mjs
-echo "PKU-GUEST-EXIT $?"
+sh /app/guest.sh
 poweroff -f
 INIT
   chmod +x "$stage/init"
@@ -128,13 +134,23 @@ rm -rf "$stage" && mkdir -p "$stage/app/packages/native-mpk/build/Release"
 cp "$PKG/package.json" "$stage/app/packages/native-mpk/"
 cp -r "$PKG/dist" "$PKG/test" "$stage/app/packages/native-mpk/"
 cp "$ADDON" "$stage/app/packages/native-mpk/build/Release/"
+# The runtime test: core, dsl, their npm dependencies (flat node_modules), fixtures, the guest script.
+node "$ROOT/scripts/qemu-pku/stage-runtime.mjs" "$ROOT" "$stage" >&2 || die "staging the runtime test failed"
+cat >"$stage/app/guest.sh" <<'GUEST'
+cd /app/packages/native-mpk
+node test/pku-guest.mjs
+echo "PKU-GUEST-EXIT $?"
+cd /app
+node scripts/qemu-pku/runtime-guest.mjs
+echo "RUNTIME-GUEST-EXIT $?"
+GUEST
 INITRD="$CACHE/initrd.cpio"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet >"$CACHE/app.cpio") || die "cpio (app) failed"
 cat "$BASE" "$CACHE/app.cpio" >"$INITRD"
 [ "${QEMU_PKU_KEEP:-0}" = 1 ] || rm -rf "$stage"
 
 # --- 5. boot -------------------------------------------------------------------------------------
-log "booting $(cat "$CACHE/vmlinuz.version" 2>/dev/null || echo kernel) under TCG with -cpu max (timeout ${TIMEOUT}s)"
+log "booting $(cat "$CACHE/vmlinuz.version" 2>/dev/null || echo kernel) under TCG with -cpu max (timeout ${TIMEOUT}s; $(elapsed) s so far)"
 OUTPUT="$CACHE/last-run.log"
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
@@ -149,14 +165,17 @@ set -e
 result="$(grep -o "^$SENTINEL_RESULT [A-Z]*" "$OUTPUT" | tail -n1 | awk '{ print $2 }' || true)"
 guest_exit="$(grep -o "^$SENTINEL_EXIT [0-9]*" "$OUTPUT" | tail -n1 | awk '{ print $2 }' || true)"
 summary="$(grep -E '^# [0-9]+ tests:' "$OUTPUT" | tail -n1 || true)"
-if [ -z "$result" ] || [ -z "$guest_exit" ]; then
+rt_result="$(grep -o "^$RT_SENTINEL_RESULT [A-Z]*" "$OUTPUT" | tail -n1 | awk '{ print $2 }' || true)"
+rt_exit="$(grep -o "^$RT_SENTINEL_EXIT [0-9]*" "$OUTPUT" | tail -n1 | awk '{ print $2 }' || true)"
+rt_summary="$(grep -E '^# runtime: [0-9]+ checks:' "$OUTPUT" | tail -n1 || true)"
+if [ -z "$result" ] || [ -z "$guest_exit" ] || [ -z "$rt_result" ] || [ -z "$rt_exit" ]; then
   [ "$qemu_rc" = 124 ] && log "the guest did not finish within ${TIMEOUT}s"
   log "FAIL: the guest did not report (qemu exit $qemu_rc); output in $OUTPUT; $(elapsed) s"
   exit 2
 fi
-if [ "$result" = PASS ] && [ "$guest_exit" = 0 ]; then
-  log "PASS: ${summary#\# } under real PKU in $(elapsed) s"
+if [ "$result" = PASS ] && [ "$guest_exit" = 0 ] && [ "$rt_result" = PASS ] && [ "$rt_exit" = 0 ]; then
+  log "PASS: addon ${summary#\# }; ${rt_summary#\# } under real PKU in $(elapsed) s"
   exit 0
 fi
-log "FAIL: guest result $result, exit $guest_exit (${summary#\# }); output in $OUTPUT; $(elapsed) s"
+log "FAIL: addon $result (exit $guest_exit, ${summary#\# }); runtime $rt_result (exit $rt_exit, ${rt_summary#\# }); output in $OUTPUT; $(elapsed) s"
 exit 1

@@ -15,7 +15,17 @@ export * from './workflow.js';
 export type { MachineInfo } from './planner/machine.js';
 export { probeMachine } from './planner/machine.js';
 export * from './planner/plan.js';
-export { planWorkflow, THREAD_HOP_BREAK_EVEN_MS, DEFAULT_CONTAINER_HOP_MS, type PlanningContext } from './planner/planner.js';
+export {
+  planWorkflow,
+  THREAD_HOP_BREAK_EVEN_MS,
+  DEFAULT_CONTAINER_HOP_MS,
+  SHARED_HEAP_DOMAIN,
+  domainNameOf,
+  type PlanningContext,
+  type DomainBudget,
+} from './planner/planner.js';
+export { PLAIN_HEAP, protectedHeap } from './domains/heaps.js';
+export { DomainManager, asIsolationViolation } from './domains/manager.js';
 export { Measurements, type FnMeasurement, type HopMeasurement } from './planner/measurements.js';
 export { type Tier, type TierCall, type TierKind, TierCrashError } from './tiers/tier.js';
 export { collectTransferables } from './tiers/transferables.js';

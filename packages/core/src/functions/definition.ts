@@ -13,6 +13,59 @@ export interface FnContext {
   readonly attempt: number;
   /** Fires when the step times out or the run is cancelled. Long-running functions should honour it. */
   readonly signal: AbortSignal;
+  /**
+   * The function's private heap. For `@Fn({ isolation: 'domain' })` placed in a protection domain
+   * (the plan says `domain`), its pages carry the domain's memory protection key: while the function
+   * runs, no other domain can touch them, and `heap.protected` is true. Everywhere else (other
+   * functions, a domain function isolated in a child process because MPK is missing) it is ordinary
+   * memory (`protected: false`), so the same code runs in every placement.
+   *
+   * Only memory allocated here (and in {@link FnContext.shared}) is protected: JS objects, strings and
+   * globals live in V8's heap, which every domain of the process can reach.
+   */
+  readonly heap: FnHeap;
+  /**
+   * The shared heap, for what a function hands on: every domain of the runtime may read and write it,
+   * so a buffer allocated here and returned reaches the next step (another domain included) by
+   * reference, without a copy. A buffer of {@link FnContext.heap} returned as output stays private:
+   * another domain that touches it faults.
+   */
+  readonly shared: FnHeap;
+}
+
+/** A typed-array class (`Uint8Array`, `Float64Array`, `BigInt64Array`, ...). */
+export interface TypedArrayClass<T extends ArrayBufferView> {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * A heap that a function allocates binary data in: `ctx.heap` (private) or `ctx.shared`.
+ * Allocations are zeroed; their memory goes back to the heap when the buffer is garbage-collected.
+ */
+export interface FnHeap {
+  /** The heap's name: the protection domain's name (`fn:Resize`, `faastlane:shared`), or `plain`. */
+  readonly name: string;
+  /** Whether the heap's pages are tagged with a memory protection key (MPK), i.e. really isolated. */
+  readonly protected: boolean;
+  /** A zeroed `ArrayBuffer` of `byteLength` bytes in this heap. */
+  alloc(byteLength: number): ArrayBuffer;
+  /** A zeroed `Uint8Array` of `length` bytes in this heap. */
+  bytes(length: number): Uint8Array;
+  /** A zeroed typed array of `length` elements in this heap, e.g. `heap.array(Float64Array, 1024)`. */
+  array<T extends ArrayBufferView>(type: TypedArrayClass<T>, length: number): T;
+  /** A copy of `bytes` in this heap. */
+  copyIn(bytes: ArrayBuffer | ArrayBufferView): Uint8Array;
+  /** Whether the bytes of `view` lie in this heap. */
+  contains(view: ArrayBuffer | ArrayBufferView): boolean;
+  /**
+   * A guarded read: copies `length` bytes at `offset` of `view` (any memory) into ordinary memory,
+   * obeying the current domain's rights. Reading another domain's heap this way fails the step with
+   * `IsolationViolationError` instead of crashing the process (a plain `view[i]` would crash it).
+   */
+  read(view: ArrayBuffer | ArrayBufferView, offset?: number, length?: number): Uint8Array;
+  /** A guarded write of `bytes` into `view` at `offset`; refused like {@link FnHeap.read}. */
+  write(view: ArrayBuffer | ArrayBufferView, offset: number, bytes: ArrayBuffer | ArrayBufferView): void;
 }
 
 /** The instance side of a function class: a `run(input, ctx)` method. */
@@ -33,8 +86,12 @@ export interface FnOptions {
   /** The function's name; defaults to the class name. Must be unique within a workflow. */
   readonly name?: string;
   /**
-   * `none` (default): shares the process with its neighbours. `domain`: its own protected heap
-   * (MPK), or a separate process where MPK is absent. `process`: always a separate process.
+   * `none` (default): shares the process with its neighbours. `domain`: its own protection domain
+   * (MPK) on the calling thread, with `ctx.heap` its protected heap and `ctx.shared` the shared heap
+   * for its output; a separate process instead where MPK is absent, where the protection keys ran out,
+   * or where `run` is `async` (a thread's key rights cannot follow an `await`, so a domain covers
+   * only synchronous code; a non-async `run` that returns a promise in a domain fails its step with
+   * `WorkflowValidationError`). `process`: always a separate process. The plan says which, and why.
    */
   readonly isolation?: Isolation;
   /** A hint: `bound` functions use a CPU, `io` functions mostly wait. */

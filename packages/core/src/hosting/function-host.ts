@@ -1,5 +1,6 @@
 import type { FnContext, FnInstance } from '../functions/definition.js';
 import { lookupFunction } from '../functions/registry.js';
+import { PLAIN_HEAP } from '../domains/heaps.js';
 import type { FnRef, WireContext } from './wire.js';
 
 /**
@@ -29,7 +30,8 @@ export class FunctionHost {
   /** Calls a function. `signal` fires when the caller cancels or the step times out. */
   async call(fn: FnRef, input: unknown, ctx: WireContext, signal: AbortSignal): Promise<unknown> {
     const instance = await this.load(fn);
-    const context: FnContext = { ...ctx, signal };
+    // Outside a protection domain (a worker, a child process, a container) both heaps are ordinary memory.
+    const context: FnContext = { ...ctx, signal, heap: PLAIN_HEAP, shared: PLAIN_HEAP };
     return instance.run(input as never, context);
   }
 

@@ -16,6 +16,21 @@ export interface PlanningContext {
   /** How many calls other containers can take at once (0: no container tier). */
   readonly containerCapacity: number;
   readonly measurements: Measurements;
+  /**
+   * Protection keys for `isolation: 'domain'` where MPK is available: how many are free now and which
+   * functions already hold a domain of this runtime. Absent: `machine.mpk.freeKeys` free, none held.
+   */
+  readonly domains?: DomainBudget;
+}
+
+/** What the planner may spend on protection domains (one key each, plus one for the shared heap). */
+export interface DomainBudget {
+  /** Keys the addon could allocate at plan time (`capabilities().freeKeys`). */
+  readonly freeKeys: number;
+  /** Functions that already own a domain in this runtime: they need no new key. */
+  readonly held: ReadonlySet<string>;
+  /** Whether the runtime's shared heap (a domain every function domain shares) exists already. */
+  readonly sharedHeld: boolean;
 }
 
 /** A branch shorter than this (measured, ms) costs more to hop to a thread than to run: it stays on the event loop. */
@@ -29,8 +44,12 @@ const SPILL_PAYBACK = 3;
  * Turns a validated workflow graph into a plan: where every step runs, and why.
  *
  * - A sequence is a **lane** on one thread; each step gets the previous output by reference.
- * - `isolation: 'process'` puts a function in a child process; so does `'domain'` (until protected
- *   heaps are wired in, and always where MPK is unavailable).
+ * - `isolation: 'process'` puts a function in a child process. `isolation: 'domain'` runs it on the
+ *   calling thread inside its own protection domain (MPK) while a protection key is left for it (one
+ *   per function, plus one for the shared heap); a child process isolates it instead where MPK is
+ *   unavailable, where the keys ran out (the functions planned later), or where its `run` is `async`
+ *   (PKRU, the register holding a thread's key rights, belongs to the thread: after an `await`, other
+ *   code runs on it, so a domain can only cover synchronous code).
  * - The branches of a `parallel` and the items of a `map` run on the **event loop** when they are
  *   I/O-bound or too short to pay for a thread hop, on **worker threads** when they are CPU-bound
  *   (from the `cpu` hint, else from measurements; unmeasured functions start on the event loop).
@@ -41,6 +60,7 @@ const SPILL_PAYBACK = 3;
 export function planWorkflow(workflow: Workflow<unknown, unknown>, context: PlanningContext): Plan {
   const { graph } = workflow;
   const spec = (fn: string): FnSpec | undefined => graph.functions[fn];
+  const domains = domainAllocator(workflow, context);
 
   const lane = (node: GraphNode, scope: string, where: LaneSite): LanePlan => ({
     kind: 'lane',
@@ -51,7 +71,7 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
   const step = (node: Exclude<GraphNode, { kind: 'pipe' }>, scope: string, where: LaneSite): StepPlan => {
     switch (node.kind) {
       case 'task': {
-        const [placement, reason] = placeTask(spec(node.fn), where, context);
+        const [placement, reason] = placeTask(spec(node.fn), where, context, domains);
         return { kind: 'task', path: stepPath.child(scope, node.name), name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
       }
       case 'parallel':
@@ -98,19 +118,21 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
 /** Where a lane runs: the main sequence, or a branch of a group of some kind. */
 type LaneSite = 'main' | 'event-loop-group' | 'worker-group' | 'container-group';
 
-function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext): [Placement, string] {
+function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext, domains: DomainAllocator): [Placement, string] {
   if (!spec) return ['main-thread', 'unknown function'];
   if (context.mode === 'function-per-container') {
     return ['container', 'function-per-container baseline: every function in its own container, state as JSON over HTTP'];
   }
   const offThread = loadableElsewhere(spec);
   if (spec.isolation === 'process' || spec.isolation === 'domain') {
-    const why =
-      spec.isolation === 'process'
-        ? "isolation 'process': its own child process, state v8-serialised over IPC"
-        : context.machine.mpk.available
-          ? "isolation 'domain': protected heaps are not wired into the runtime yet, so a child process isolates it instead"
-          : `isolation 'domain' but MPK is unavailable (${context.machine.mpk.reason}): a child process isolates it instead`;
+    let why: string;
+    if (spec.isolation === 'process') {
+      why = "isolation 'process': its own child process, state v8-serialised over IPC";
+    } else {
+      const domain = domains.place(spec.name);
+      if (domain.placed) return ['domain', domain.reason];
+      why = domain.reason;
+    }
     if (!context.processes) return ['main-thread', `${why}; but child processes are disabled in this runtime, so it runs here UNISOLATED`];
     if (offThread !== true) return ['main-thread', `${why}; but ${offThread}, so it runs here UNISOLATED`];
     return ['child-process', why];
@@ -126,6 +148,82 @@ function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningC
       if (offThread !== true) return ['main-thread', `CPU-bound branch, but ${offThread}: it stays on this thread`];
       return ['worker-thread', 'CPU-bound branch on a worker thread: buffers are moved, not copied'];
   }
+}
+
+/** The name of the protection domain a function runs in (errors and `explain()` use it). */
+export const domainNameOf = (fn: string): string => `fn:${fn}`;
+/** The name of the runtime's shared heap. */
+export const SHARED_HEAP_DOMAIN = 'faastlane:shared';
+
+interface DomainDecision {
+  readonly placed: boolean;
+  readonly reason: string;
+}
+interface DomainAllocator {
+  place(fn: string): DomainDecision;
+}
+
+/**
+ * Hands out protection keys to the `isolation: 'domain'` functions of one plan, in plan order: each
+ * function gets one domain however often it appears, the shared heap takes one key the first time,
+ * and once the keys are gone the rest fall back to process isolation.
+ */
+function domainAllocator(workflow: Workflow<unknown, unknown>, context: PlanningContext): DomainAllocator {
+  const mpk = context.machine.mpk;
+  const budget = context.domains ?? { freeKeys: mpk.freeKeys, held: new Set<string>(), sharedHeld: false };
+  let free = budget.freeKeys;
+  let sharedHeld = budget.sharedHeld;
+  const decided = new Map<string, DomainDecision>();
+  const placedHere: string[] = [];
+  const decide = (fn: string): DomainDecision => {
+    if (!mpk.available) {
+      return { placed: false, reason: `isolation 'domain' but MPK is unavailable (${mpk.reason}): a child process isolates it instead` };
+    }
+    if (isAsyncRun(workflow.functions.get(fn)?.cls)) {
+      return {
+        placed: false,
+        reason:
+          "isolation 'domain' but its run() is async: PKRU (a thread's key rights) belongs to the thread, and after an await other code runs on it, so a protection domain can only cover synchronous code; a child process isolates it instead",
+      };
+    }
+    const inDomain = (how: string): DomainDecision => ({
+      placed: true,
+      reason: `isolation 'domain': runs synchronously on the calling thread inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}" that hands its output on by reference; other domains' heaps are denied while it runs`,
+    });
+    if (budget.held.has(fn)) return inDomain('its key is held already');
+    const need = sharedHeld ? 1 : 2;
+    if (free >= need) {
+      free -= need;
+      const how = `1 protection key${sharedHeld ? '' : ', plus 1 for the shared heap'}; ${free} of ${budget.freeKeys} free key(s) left after it`;
+      sharedHeld = true;
+      placedHere.push(fn);
+      return inDomain(how);
+    }
+    const holders = [...budget.held, ...placedHere];
+    return {
+      placed: false,
+      reason: `isolation 'domain' but the protection keys ran out (${budget.freeKeys} free at plan time${
+        holders.length > 0 ? `, taken by the shared heap and the domains of ${holders.join(', ')}` : sharedHeld ? '' : `; a domain needs ${need} with the shared heap`
+      }): a child process isolates it instead`,
+    };
+  };
+  return {
+    place(fn) {
+      let decision = decided.get(fn);
+      if (!decision) {
+        decision = decide(fn);
+        decided.set(fn, decision);
+      }
+      return decision;
+    },
+  };
+}
+
+/** Whether a function class's `run` is declared `async` (or as an async generator). */
+function isAsyncRun(cls: unknown): boolean {
+  const run = typeof cls === 'function' ? (cls.prototype as { run?: unknown } | undefined)?.run : undefined;
+  const kind = typeof run === 'function' ? run.constructor.name : '';
+  return kind === 'AsyncFunction' || kind === 'AsyncGeneratorFunction';
 }
 
 /** Whether another thread or process can import the function's module, or why not. */

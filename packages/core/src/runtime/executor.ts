@@ -2,12 +2,13 @@ import { performance } from 'node:perf_hooks';
 import {
   FaastlaneError,
   InputValidationError,
+  IsolationViolationError,
   StepFailedError,
   StepTimeoutError,
   WorkflowCancelledError,
   WorkflowValidationError,
 } from '../errors.js';
-import type { FnContext, FnDefinition, FnInstance } from '../functions/definition.js';
+import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
@@ -15,6 +16,8 @@ import type { Measurements } from '../planner/measurements.js';
 import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
 import { RemoteError, type BatchOutput } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
+import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
+import { PLAIN_HEAP } from '../domains/heaps.js';
 import { collectTransferables } from '../tiers/transferables.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
@@ -32,6 +35,8 @@ export interface ExecutionEnv {
   tier(placement: Exclude<Placement, 'main-thread'>, fn: string): Tier;
   readonly measurements: Measurements;
   emit(event: EventBody): void;
+  /** The runtime's protection domains, for steps placed in `domain` (absent: no such step can run). */
+  readonly domains?: DomainManager;
 }
 
 /**
@@ -122,9 +127,9 @@ export class Executor {
       try {
         if (def.inputType) await raceAbort(validateInput(path, def.inputType, input), signal);
         const output =
-          placement === 'main-thread'
-            ? await this.attempt(def, input, path, attempt, signal)
-            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, mode.keep);
+          placement === 'main-thread' || placement === 'domain'
+            ? await this.attempt(def, input, path, attempt, signal, placement === 'domain')
+            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input));
         const durationMs = performance.now() - started;
         this.env.emit({ type: 'step.completed', path, attempt, durationMs });
         // Off this thread, the round trip mixes the function's time with queueing, the hop and a cold
@@ -143,11 +148,28 @@ export class Executor {
     }
   }
 
-  /** One attempt of a function, bounded by its timeout and the run's signal. */
-  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal): Promise<unknown> {
-    const instance = this.env.instance(def);
+  /**
+   * One attempt of a function on this thread, bounded by its timeout and the run's signal. In a
+   * domain (`inDomain`), the synchronous call of `run` (and the first construction of the instance)
+   * happens inside the function's protection domain; see `DomainManager.run`.
+   */
+  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain = false): Promise<unknown> {
     const timeoutMs = def.spec.timeoutMs;
-    const ctx = (s: AbortSignal): FnContext => ({ runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt, signal: s });
+    const ctx = (s: AbortSignal, heap: FnHeap, shared: FnHeap): FnContext => ({
+      runId: this.env.runId,
+      workflow: this.env.workflow.name,
+      stepPath: path,
+      attempt,
+      signal: s,
+      heap,
+      shared,
+    });
+    const invoke = (s: AbortSignal): unknown => {
+      if (!inDomain) return this.env.instance(def).run(input as never, ctx(s, PLAIN_HEAP, PLAIN_HEAP));
+      const domains = this.env.domains;
+      if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
+      return domains.run(def.spec.name, path, (heap, shared) => this.env.instance(def).run(input as never, ctx(s, heap, shared)));
+    };
     const name = def.spec.name;
     const started = performance.now();
     // The synchronous part of `run` is computation on this thread; the rest is waiting. Both are
@@ -163,7 +185,7 @@ export class Executor {
         return value;
       });
     };
-    if (timeoutMs === undefined) return raceAbort(measure(instance.run(input as never, ctx(signal))), signal);
+    if (timeoutMs === undefined) return raceAbort(measure(invoke(signal)), signal);
 
     const { controller, dispose } = childController(signal);
     const timeout = new StepTimeoutError(path, timeoutMs, attempt);
@@ -173,7 +195,7 @@ export class Executor {
       dispose();
     };
     try {
-      const result = instance.run(input as never, ctx(controller.signal));
+      const result = invoke(controller.signal);
       if (!isThenable(result)) {
         settle();
         // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
@@ -287,6 +309,18 @@ export class Executor {
     }
   }
 
+  /**
+   * `keep` plus the buffers of `input` that lie in a protected heap: those are copied, never moved, to
+   * another thread (threads started before a domain have its key denied; moving the memory there
+   * would fault) or process. Costs nothing while the runtime has no domain.
+   */
+  private keepProtected(keep: ReadonlySet<ArrayBuffer>, input: unknown): ReadonlySet<ArrayBuffer> {
+    const domains = this.env.domains;
+    if (!domains?.active) return keep;
+    const guarded = collectTransferables(input).filter((b) => !keep.has(b) && domains.isProtected(b));
+    return guarded.length === 0 ? keep : new Set([...keep, ...guarded]);
+  }
+
   /** Why the other branches of a group stop when one fails: they report this, not the sibling's own error. */
   private siblingFailed(error: unknown, groupPath: string): WorkflowCancelledError {
     const failed = error instanceof FaastlaneError && error.stepPath ? error.stepPath : 'a branch';
@@ -339,7 +373,7 @@ export class Executor {
             ctx: { ...ctx, stepPath: chunkPaths[0] ?? scope },
             signal,
             transfer: true,
-            keep: mode.keep,
+            keep: this.keepProtected(mode.keep, items.slice(from, to)),
             batch: chunkPaths,
           }),
           signal,
@@ -445,14 +479,26 @@ function localShare(plan: GroupPlan, width: number, env: ExecutionEnv): number {
   return Math.max(plan.spill.beyond, Math.ceil((width * plan.spill.beyond) / (plan.spill.beyond + remote)));
 }
 
-/** Typed errors pass through; anything else thrown by user code becomes a `StepFailedError`. */
+/**
+ * Typed errors pass through; a refused access to another protection domain's memory becomes an
+ * `IsolationViolationError`; anything else thrown by user code becomes a `StepFailedError`.
+ */
 function asStepError(error: unknown, path: string, attempt: number): FaastlaneError {
-  return error instanceof FaastlaneError ? error : new StepFailedError(path, attempt, error);
+  if (error instanceof FaastlaneError) return error;
+  return asIsolationViolation(error, path) ?? new StepFailedError(path, attempt, error);
 }
 
-/** Invalid input and cancellation fail the same way every time: retrying them only wastes time. */
+/**
+ * Invalid input and cancellation fail the same way every time: retrying them only wastes time. An
+ * isolation violation is not retried either: it would only repeat the attempt on another domain.
+ */
 function isRetriable(error: FaastlaneError): boolean {
-  return !(error instanceof InputValidationError || error instanceof WorkflowCancelledError || error instanceof WorkflowValidationError);
+  return !(
+    error instanceof InputValidationError ||
+    error instanceof WorkflowCancelledError ||
+    error instanceof WorkflowValidationError ||
+    error instanceof IsolationViolationError
+  );
 }
 
 /** The path that names what a wrapper (`retry`, `timeout`, `catchError`) wraps: its single step, else its scope. */

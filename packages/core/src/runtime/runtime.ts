@@ -16,6 +16,7 @@ import { newController, raceAbort } from './abort.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
 import { Executor } from './executor.js';
+import { DomainManager, KeyExhaustedError } from '../domains/manager.js';
 import type { WorkflowRun } from './run.js';
 
 /** Options of `Runtime.create`. */
@@ -61,6 +62,8 @@ export class Runtime {
   private readonly backoff: BackoffSpec;
   private readonly tiers: TierSet;
   private readonly workerThreads: number;
+  /** Protection domains of `isolation: 'domain'` functions (created when a plan first places one). */
+  private readonly domains = new DomainManager();
   private closed = false;
   /** Durations measured on earlier runs, which the planner uses. */
   readonly measurements: Measurements;
@@ -105,9 +108,27 @@ export class Runtime {
     // A plan is redone when measurements moved a function into another class (short/long, cpu/io).
     if (cached && cached.version === this.measurements.version) return cached.plan;
     if (!cached) validateWorkflow(wf);
-    const plan = planWorkflow(wf, this.planningContext());
+    const plan = this.planWithDomains(wf);
     this.plans.set(wf, { plan, version: this.measurements.version });
     return plan;
+  }
+
+  /**
+   * Plans with the protection keys free now and holds the domains the plan counted on. If other code
+   * took keys in between, it plans again with what is left (the planner then falls back to processes).
+   */
+  private planWithDomains(wf: Workflow<unknown, unknown>): Plan {
+    for (let tries = 0; ; tries++) {
+      const domains = this.mode === 'faastlane' && this.machine.mpk.available ? this.domains.budget() : undefined;
+      const plan = planWorkflow(wf, { ...this.planningContext(), domains });
+      if (!domains) return plan;
+      try {
+        this.domains.reserve(plan);
+        return plan;
+      } catch (error) {
+        if (!(error instanceof KeyExhaustedError) || tries >= 2) throw error;
+      }
+    }
   }
 
   /** Calls other containers can take at once: measured once the tier runs, else from the options. */
@@ -160,6 +181,7 @@ export class Runtime {
       clearTimeout(grace);
     }
     await this.tiers.close();
+    this.domains.close();
     this.measurements.save();
   }
 
@@ -200,6 +222,7 @@ export class Runtime {
           tier: (placement, fn) => this.tiers.get(placement, fn),
           measurements: this.measurements,
           emit,
+          domains: this.domains,
         });
         const out = (await executor.lane(plan.root, input, name, controller.signal)) as Out;
         emit({ type: 'workflow.completed', durationMs: performance.now() - started });

@@ -77,7 +77,8 @@ export class TierSet {
   }
 
   private key(placement: Placement, fn: string): string | undefined {
-    if (placement === 'main-thread') return undefined;
+    // Both run on the calling thread (a domain is entered there): no tier to start.
+    if (placement === 'main-thread' || placement === 'domain') return undefined;
     // An isolated function must never share a process (and its memory) with another function.
     if (placement === 'child-process') return `child-process:${fn}`;
     return placement;

@@ -1,0 +1,135 @@
+import {
+  capabilities,
+  createDomain,
+  DomainAccessError,
+  KeyExhaustedError,
+  ownerOf,
+  type ProtectionDomain,
+} from '@faastlane/native-mpk';
+import { IsolationViolationError, WorkflowValidationError } from '../errors.js';
+import type { FnHeap } from '../functions/definition.js';
+import type { Plan } from '../planner/plan.js';
+import { domainNameOf, SHARED_HEAP_DOMAIN, type DomainBudget } from '../planner/planner.js';
+import { protectedHeap } from './heaps.js';
+
+export { KeyExhaustedError };
+
+interface HeldDomain {
+  readonly domain: ProtectionDomain;
+  readonly heap: FnHeap;
+}
+
+/**
+ * The protection domains of one runtime: one per `isolation: 'domain'` function that a plan placed in
+ * a domain (`fn:<name>`), and the shared heap (`faastlane:shared`) that every one of them may read and
+ * write. Domains are created when a plan first places a function in one (so that the keys the plan
+ * counted are really held), reused by every later plan and run, and closed with the runtime.
+ *
+ * The thread that creates a domain keeps full access to it; worker threads started earlier (the
+ * runtime's pool) and the libuv pool, if it started earlier, have the new keys denied. So a buffer of
+ * a protected heap never moves to another thread: it is copied where it crosses (see
+ * {@link DomainManager.isProtected}).
+ */
+export class DomainManager {
+  private shared: HeldDomain | undefined;
+  private readonly fns = new Map<string, HeldDomain>();
+  private closed = false;
+
+  /** Keys free now, and what this runtime holds already, for the planner. */
+  budget(): DomainBudget {
+    const caps = capabilities();
+    return { freeKeys: caps.available ? caps.freeKeys : 0, held: new Set(this.fns.keys()), sharedHeld: this.shared !== undefined };
+  }
+
+  /** Whether this runtime holds any domain (nothing to check for protected buffers otherwise). */
+  get active(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /**
+   * Creates the domains of every task the plan placed in one that does not have one yet.
+   * @throws KeyExhaustedError when other code took the keys since the plan was made.
+   */
+  reserve(plan: Plan): void {
+    for (const task of plan.tasks()) if (task.placement === 'domain') this.hold(task.fn);
+  }
+
+  /**
+   * Runs `body` (a function's synchronous `run`) inside the function's domain on this thread: its
+   * heap and the shared heap granted, every other domain of the addon denied (read-modify-write of the
+   * addon's PKRU bits only), and afterwards exactly the bits that were there restored, also when it
+   * throws. A guarded access to another domain's memory becomes `IsolationViolationError` naming the
+   * step and that domain; an unguarded one faults and the process dies (it cannot safely go on).
+   *
+   * @throws WorkflowValidationError when `run` returned a promise: its continuation would run outside
+   *   the domain (PKRU belongs to the thread, not to the async task), so it is refused rather than
+   *   half isolated. Declare `run` `async` and the planner isolates the function in a process instead.
+   */
+  run<T>(fn: string, path: string, body: (heap: FnHeap, shared: FnHeap) => T): T {
+    const held = this.hold(fn);
+    const shared = this.shared as HeldDomain;
+    const scope = held.domain.enter();
+    let result: T;
+    try {
+      result = body(held.heap, shared.heap);
+    } catch (error) {
+      throw asIsolationViolation(error, path) ?? error;
+    } finally {
+      scope.leave();
+    }
+    if (isThenable(result)) {
+      // Whatever it settles with is dropped (no unhandled rejection); the step fails now.
+      Promise.resolve(result).catch(() => undefined);
+      throw new WorkflowValidationError([
+        {
+          path,
+          message: `${fn} runs in protection domain "${domainNameOf(fn)}" but its run() returned a promise: a domain covers only synchronous code (PKRU belongs to the thread; after an await other code runs on it). Make run() synchronous, or declare it async so that the planner isolates it in a child process`,
+        },
+      ]);
+    }
+    return result;
+  }
+
+  /** Whether `buffer` lies in a protected heap (such buffers are copied, never moved, to other threads). */
+  isProtected(buffer: ArrayBuffer): boolean {
+    return this.active && ownerOf(buffer) !== null;
+  }
+
+  /** Closes every domain: keys and pages go once the last buffer of each heap is garbage-collected. */
+  close(): void {
+    this.closed = true;
+    for (const { domain } of this.fns.values()) domain.close();
+    this.fns.clear();
+    this.shared?.domain.close();
+    this.shared = undefined;
+  }
+
+  private hold(fn: string): HeldDomain {
+    const held = this.fns.get(fn);
+    if (held) return held;
+    if (this.closed) throw new Error('internal: the runtime\'s protection domains are closed');
+    if (!this.shared) {
+      const domain = createDomain(SHARED_HEAP_DOMAIN);
+      this.shared = { domain, heap: protectedHeap(domain) };
+    }
+    const domain = createDomain(domainNameOf(fn), { shares: [{ domain: this.shared.domain, access: 'read-write' }] });
+    const entry = { domain, heap: protectedHeap(domain) };
+    this.fns.set(fn, entry);
+    return entry;
+  }
+}
+
+/**
+ * The addon's refusal of an access to another domain's memory (a guarded access that faulted, or an
+ * allocation in a heap the domain may not write) as core's `IsolationViolationError` for the step.
+ */
+export function asIsolationViolation(error: unknown, path: string): IsolationViolationError | undefined {
+  if (!(error instanceof DomainAccessError)) return undefined;
+  const violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
+  violation.cause = error;
+  return violation;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
