@@ -20,7 +20,7 @@ export function chartSvg(title: string, panels: readonly Panel[]): string {
   const panelWidth = 420;
   const panelHeight = 260;
   const width = panelWidth * panels.length + 40;
-  const height = panelHeight + 110;
+  const height = panelHeight + 150;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -59,7 +59,14 @@ function drawPanel(panel: Panel, x0: number, y0: number, width: number, height: 
       const top = value > 0 ? y(value) : plotTop + plotHeight;
       out.push(`<rect x="${bx}" y="${top}" width="${barWidth - 2}" height="${plotTop + plotHeight - top}" fill="${COLOURS[i % COLOURS.length]}"><title>${escape(`${name}: ${value}`)}</title></rect>`);
     });
-    out.push(`<text x="${x0 + 48 + g * groupWidth + (groupWidth - 16) / 2}" y="${plotTop + plotHeight + 16}" text-anchor="middle">${escape(group.label)}</text>`);
+    const lx = x0 + 48 + g * groupWidth + (groupWidth - 16) / 2;
+    const ly = plotTop + plotHeight + 16;
+    // Many groups: slanted labels, so that long names do not run into each other.
+    out.push(
+      panel.groups.length > 4
+        ? `<text x="${lx}" y="${ly}" text-anchor="end" transform="rotate(-35 ${lx} ${ly})">${escape(group.label)}</text>`
+        : `<text x="${lx}" y="${ly}" text-anchor="middle">${escape(group.label)}</text>`,
+    );
   });
   return out.join('\n');
 }

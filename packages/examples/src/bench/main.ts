@@ -9,7 +9,7 @@ import { benchHops, label, type HopResult } from './hops.js';
 import { apps } from '../apps/index.js';
 import { runApp, type AppResult } from './apps.js';
 import { runFanout, type FanoutResult } from './fanout.js';
-import { chartSvg } from './chart.js';
+import { benchChart } from './report-chart.js';
 import { benchOverhead } from './overhead.js';
 import { Progress } from './progress.js';
 
@@ -94,44 +94,7 @@ for (const app of apps) {
 const results = new URL('../../../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });
 writeFileSync(new URL('latest.json', results), `${JSON.stringify({ machine, quick, at: new Date().toISOString(), overhead, hops, fanout, apps: appResults }, null, 2)}\n`);
-const byMode = (width: number, mode: FanoutResult['mode']): FanoutResult | undefined => fanout.find((r) => r.width === width && r.mode === mode);
-const svg = chartSvg(`Faastlane vs function-per-container (${machine})`, [
-  {
-    title: 'One-way hop (faastlane: worker thread)',
-    unit: 'ms',
-    groups: sizes.map((b) => ({
-      label: label(b),
-      values: { 'faastlane': hop('worker thread', b)?.medianMs ?? 0, 'function-per-container baseline': hop('baseline (JSON/HTTP)', b)?.medianMs ?? 0 },
-    })),
-  },
-  {
-    title: 'Fan-out end to end, p50',
-    unit: 'ms',
-    groups: widths.map((w) => ({
-      label: `width ${w}`,
-      values: { 'faastlane': byMode(w, 'faastlane')?.p50Ms ?? 0, 'function-per-container baseline': byMode(w, 'function-per-container')?.p50Ms ?? 0 },
-    })),
-  },
-  {
-    title: 'Applications end to end, p50',
-    unit: 'ms',
-    groups: apps.map((a) => ({
-      label: a.name,
-      values: {
-        'faastlane': appResults.find((r) => r.app === a.name && r.mode === 'faastlane')?.p50Ms ?? 0,
-        'function-per-container baseline': appResults.find((r) => r.app === a.name && r.mode === 'function-per-container')?.p50Ms ?? 0,
-      },
-    })),
-  },
-  {
-    title: 'Fan-out peak memory',
-    unit: 'MB',
-    groups: widths.map((w) => ({
-      label: `width ${w}`,
-      values: { 'faastlane': byMode(w, 'faastlane')?.peakRssMb ?? 0, 'function-per-container baseline': byMode(w, 'function-per-container')?.peakRssMb ?? 0 },
-    })),
-  },
-]);
+const svg = benchChart({ machine, hops, fanout, apps: appResults });
 writeFileSync(new URL('chart.svg', results), svg);
 console.log();
 console.log('Results: bench/results/latest.json, chart: bench/results/chart.svg');
