@@ -221,7 +221,11 @@ export class ContainerTier implements Tier {
       (answer) => {
         release();
         slot.served++;
-        this.settle(pending, () => (answer.ok ? pending.resolve(answer.output) : pending.reject(fromWireError(answer.error))));
+        this.settle(pending, () => {
+          if (!answer.ok) return pending.reject(fromWireError(answer.error));
+          if (answer.ran) pending.call.onRan?.(answer.ran);
+          pending.resolve(answer.output);
+        });
         this.drain();
       },
       (error: unknown) => {

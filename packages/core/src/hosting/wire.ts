@@ -35,6 +35,7 @@ export interface CallRequest {
 export interface BatchOutput {
   readonly outputs: unknown[];
   readonly durationsMs: number[];
+  readonly ran?: RanSpan[];
 }
 
 /** The error of a batch call names the item that failed (the items before it succeeded, the rest did not run). */
@@ -42,8 +43,21 @@ export interface BatchFailure {
   readonly item: number;
 }
 
+/**
+ * When a function ran, where it ran: ms since the epoch, read as `performance.timeOrigin +
+ * performance.now()` so that the threads and processes of one machine agree. The runtime uses it to
+ * measure function interaction latency (one function's end to the next one's start).
+ */
+export interface RanSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The clock of `RanSpan`. */
+export const wallClock = (): number => performance.timeOrigin + performance.now();
+
 export type CallResponse =
-  | { readonly id: number; readonly ok: true; readonly output: unknown }
+  | { readonly id: number; readonly ok: true; readonly output: unknown; readonly ran?: RanSpan }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 /** An error as it crosses a boundary: enough to rebuild a useful `Error` on the other side. */

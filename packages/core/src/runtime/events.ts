@@ -1,4 +1,5 @@
 import type { FaastlaneError } from '../errors.js';
+import type { RanSpan } from '../hosting/wire.js';
 
 interface EventBase {
   readonly runId: string;
@@ -28,7 +29,14 @@ export interface StepCompletedEvent extends EventBase {
   readonly type: 'step.completed';
   readonly path: string;
   readonly attempt: number;
+  /** The step's time as the runtime saw it: the function's run plus any hop to where it ran. */
   readonly durationMs: number;
+  /**
+   * When the function itself ran, where it ran (ms since the epoch, comparable across this machine's
+   * threads and processes): the gap from one function's `end` to the next one's `start` is their
+   * interaction latency.
+   */
+  readonly ran?: RanSpan;
 }
 export interface StepFailedEvent extends EventBase {
   readonly type: 'step.failed';

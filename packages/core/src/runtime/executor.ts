@@ -14,7 +14,7 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
-import { RemoteError, type BatchOutput } from '../hosting/wire.js';
+import { RemoteError, wallClock, type BatchOutput } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
@@ -124,14 +124,16 @@ export class Executor {
       if (signal.aborted) throw signal.reason;
       this.env.emit({ type: 'step.started', path, attempt });
       const started = performance.now();
+      const ran: { start?: number; end?: number } = {};
       try {
         if (def.inputType) await raceAbort(validateInput(path, def.inputType, input), signal);
         const output =
           placement === 'main-thread' || placement === 'domain'
-            ? await this.attempt(def, input, path, attempt, signal, placement === 'domain')
-            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input));
+            ? await this.attempt(def, input, path, attempt, signal, placement === 'domain', ran)
+            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input), ran);
         const durationMs = performance.now() - started;
-        this.env.emit({ type: 'step.completed', path, attempt, durationMs });
+        const span = ran.start !== undefined && ran.end !== undefined ? { start: ran.start, end: ran.end } : undefined;
+        this.env.emit({ type: 'step.completed', path, attempt, durationMs, ...(span ? { ran: span } : {}) });
         // Off this thread, the round trip mixes the function's time with queueing, the hop and a cold
         // module load: it is not recorded as the function's duration (batched maps report the
         // function's own time, measured where it ran).
@@ -153,7 +155,15 @@ export class Executor {
    * domain (`inDomain`), the synchronous call of `run` (and the first construction of the instance)
    * happens inside the function's protection domain; see `DomainManager.run`.
    */
-  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain = false): Promise<unknown> {
+  private attempt(
+    def: FnDefinition,
+    input: unknown,
+    path: string,
+    attempt: number,
+    signal: AbortSignal,
+    inDomain: boolean,
+    ran: { start?: number; end?: number },
+  ): Promise<unknown> {
     const timeoutMs = def.spec.timeoutMs;
     const ctx = (s: AbortSignal, heap: FnHeap, shared: FnHeap): FnContext => ({
       runId: this.env.runId,
@@ -172,15 +182,18 @@ export class Executor {
     };
     const name = def.spec.name;
     const started = performance.now();
+    ran.start = wallClock();
     // The synchronous part of `run` is computation on this thread; the rest is waiting. Both are
     // measured so that the planner can tell CPU-bound functions from I/O-bound ones.
     const measure = <T>(result: T | PromiseLike<T>): Promise<T> => {
       const syncMs = performance.now() - started;
       if (!isThenable(result)) {
+        ran.end = wallClock();
         this.env.measurements.recordCall(name, syncMs, syncMs);
         return Promise.resolve(result);
       }
       return Promise.resolve(result).then((value) => {
+        ran.end = wallClock();
         this.env.measurements.recordCall(name, performance.now() - started, syncMs);
         return value;
       });
@@ -221,6 +234,7 @@ export class Executor {
     signal: AbortSignal,
     transfer: boolean,
     keep: ReadonlySet<ArrayBuffer>,
+    ran: { start?: number; end?: number },
   ): Promise<unknown> {
     const module = def.spec.module;
     if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
@@ -235,6 +249,10 @@ export class Executor {
       signal: controller.signal,
       transfer,
       keep,
+      onRan: (span) => {
+        ran.start = span.start;
+        ran.end = span.end;
+      },
     });
     return raceAbort(call, controller.signal).finally(() => {
       clearTimeout(timer);
@@ -382,7 +400,8 @@ export class Executor {
           results[from + k] = output;
           const durationMs = out.durationsMs[k] ?? 0;
           this.env.measurements.recordCall(def.spec.name, durationMs);
-          this.env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs });
+          const span = out.ran?.[k];
+          this.env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs, ...(span ? { ran: span } : {}) });
         });
       } catch (raw) {
         // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.

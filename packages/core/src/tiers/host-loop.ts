@@ -1,5 +1,5 @@
 import { FunctionHost } from '../hosting/function-host.js';
-import { toWireError, type BatchOutput, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
+import { toWireError, wallClock, type BatchOutput, type CallRequest, type CallResponse, type FnRef, type RanSpan } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
 import { collectTransferables } from './transferables.js';
 
@@ -34,29 +34,38 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
     const items = request.input as readonly unknown[];
     const outputs: unknown[] = [];
     const durationsMs: number[] = [];
+    const ran: RanSpan[] = [];
     // Loaded first, so that a cold import is not measured as the first item's time.
     await host.load(request.fn);
     for (let i = 0; i < items.length; i++) {
       const started = performance.now();
+      const start = wallClock();
       try {
         outputs.push(await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted));
       } catch (error) {
         throw Object.assign(toWireError(error), { item: i });
       }
       durationsMs.push(performance.now() - started);
+      ran.push({ start, end: wallClock() });
     }
-    return { outputs, durationsMs };
+    return { outputs, durationsMs, ran };
   };
 
   const call = async (request: CallRequest): Promise<void> => {
     let failure: CallResponse;
+    let ran: RanSpan | undefined;
     try {
-      const output = request.batch
-        ? await batch(request, request.batch)
-        : await host.call(request.fn, request.input, request.ctx, neverAborted);
+      let output: unknown;
+      if (request.batch) output = await batch(request, request.batch);
+      else {
+        await host.load(request.fn); // a cold import is not part of the function's run
+        const start = wallClock();
+        output = await host.call(request.fn, request.input, request.ctx, neverAborted);
+        ran = { start, end: wallClock() };
+      }
       try {
         // Outputs are always moved back: the function hands its result over and keeps no claim on it.
-        port.post({ type: 'result', response: { id: request.id, ok: true, output } }, collectTransferables(output));
+        port.post({ type: 'result', response: { id: request.id, ok: true, output, ...(ran ? { ran } : {}) } }, collectTransferables(output));
         return;
       } catch (error) {
         failure = { id: request.id, ok: false, error: toWireError(cannotSend(request, error)) };

@@ -260,7 +260,10 @@ export abstract class HostPool implements Tier {
     slot.running = undefined;
     slot.state = 'idle';
     slot.channel?.unref();
-    if (response.ok) pending.resolve(response.output);
+    if (response.ok) {
+      if (response.ran) pending.call.onRan?.(response.ran);
+      pending.resolve(response.output);
+    }
     else pending.reject(fromWireError(response.error));
     this.dispatch();
   }

@@ -1,4 +1,4 @@
-import type { FnRef, WireContext } from '../hosting/wire.js';
+import type { FnRef, RanSpan, WireContext } from '../hosting/wire.js';
 
 /** One call of a function on a tier. */
 export interface TierCall {
@@ -24,6 +24,8 @@ export interface TierCall {
    * array of items, `batch` their step paths, and the call resolves to a `BatchOutput`.
    */
   readonly batch?: readonly string[];
+  /** Told when and how long the function ran where it ran (not for batches: `BatchOutput.ran`). */
+  readonly onRan?: (span: RanSpan) => void;
 }
 
 /**
