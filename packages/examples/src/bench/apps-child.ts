@@ -9,6 +9,7 @@ import { appNamed } from '../apps/index.js';
 import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, type AppResult } from './apps.js';
 import type { Mode } from './fanout.js';
 import { samplePeakRss } from './process-tree.js';
+import { interactionGaps } from './interaction.js';
 import { percentile } from './stats.js';
 
 const [name, mode, runsArg] = process.argv.slice(2) as [string, Mode, string];
@@ -44,12 +45,17 @@ try {
   for (let i = 0; i < 2; i++) app.check(await rt.invoke(app.workflow, await app.input()));
   const sampler = samplePeakRss(process.pid);
   const times: number[] = [];
+  const gaps: number[] = [];
   for (let i = 0; i < runs; i++) {
     const input = await app.input();
+    const events: WorkflowEvent[] = [];
     const t0 = performance.now();
-    const out = await rt.invoke(app.workflow, input);
+    const run = rt.start(app.workflow, input);
+    run.events$.subscribe((e) => events.push(e));
+    const out = await run.result;
     times.push(performance.now() - t0);
     app.check(out);
+    gaps.push(...interactionGaps(rt.plan(app.workflow), events));
   }
   const result: AppResult = {
     app: name,
@@ -59,6 +65,8 @@ try {
     peakRssMb: sampler.stop() / (1024 * 1024),
     runs,
     calls: [...calls.values()].reduce((a, b) => a + b, 0),
+    interactionP50Ms: percentile(gaps, 50),
+    interactionP95Ms: percentile(gaps, 95),
   };
   console.log(JSON.stringify(result));
 } finally {

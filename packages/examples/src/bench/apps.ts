@@ -15,6 +15,9 @@ export interface AppResult {
   readonly runs: number;
   /** Function calls in one run. */
   readonly calls: number;
+  /** Function interaction latency (one function's end to the next one's start), over all calls of all runs, ms. */
+  readonly interactionP50Ms: number;
+  readonly interactionP95Ms: number;
 }
 
 /** At most this many warm containers per function in the baseline (one call each at a time). */

@@ -94,6 +94,22 @@ export class RejectBuffer {
   }
 }
 
+/** A trivial function in a protection domain (or, without MPK, its own child process). */
+@Fn({ isolation: 'domain' })
+export class DomainIncrement {
+  run(n: number): number {
+    return n + 1;
+  }
+}
+
+/** The same function, not isolated: the baseline of the isolation cost. */
+@Fn()
+export class PlainIncrement {
+  run(n: number): number {
+    return n + 1;
+  }
+}
+
 /** Sums what the branches returned. */
 @Fn()
 export class Aggregate {
