@@ -137,6 +137,30 @@ describe('faults fail only their step; the pools heal', () => {
   });
 });
 
+describe('the parent process\'s Node options', () => {
+  test('workers start from a -e script with V8 flags (they take only the options a worker accepts)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
+    const dsl = new URL('../packages/dsl/dist/index.js', import.meta.url).href;
+    const fns = new URL('../packages/examples/dist/tiers/functions.js', import.meta.url).href;
+    const script = `
+      const { Runtime } = await import('${core}');
+      const { map, task, workflow } = await import('${dsl}');
+      const { WhereAmI } = await import('${fns}');
+      const rt = await Runtime.create({ workerThreads: 1 });
+      const out = await rt.invoke(workflow('argv').pipe(map(task(WhereAmI))), [1]);
+      console.log(JSON.stringify(out));
+      await rt.close();`;
+    const stdout = execFileSync(process.execPath, ['--max-semi-space-size=16', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout.trim())).toEqual([{ pid: expect.any(Number), mainThread: false }]);
+  });
+});
+
 describe('isolation without MPK', () => {
   // Where MPK exists, domain functions share this process and only their protected heaps are isolated
   // (not JS globals); that path is tested under real PKU by scripts/qemu-pku/run.sh.

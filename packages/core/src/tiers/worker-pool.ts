@@ -36,10 +36,7 @@ export class WorkerPool extends HostPool {
 }
 
 function openWorker(entry: URL, options: WorkerPoolOptions, events: ChannelEvents): Channel {
-  const worker = new Worker(entry, {
-    ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-    execArgv: options.execArgv ? [...options.execArgv] : inheritedExecArgv(),
-  });
+  const worker = createWorker(entry, options);
   const where = `worker ${worker.threadId}`;
   let error: Error | undefined;
   let gone = false;
@@ -73,4 +70,28 @@ function describe(error: Error): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') return `ran out of memory (${error.message})`;
   return `uncaught ${error.name}: ${error.message}`;
+}
+
+/**
+ * A worker with the parent's Node options, less those a worker refuses. Workers reject process-wide
+ * flags (V8 heap sizes, say) when they are passed explicitly, and which ones those are is only known by
+ * asking: Node names them in the error, so they are dropped and the worker created again.
+ */
+function createWorker(entry: URL, options: WorkerPoolOptions): Worker {
+  let execArgv = options.execArgv ? [...options.execArgv] : inheritedExecArgv();
+  for (;;) {
+    try {
+      return new Worker(entry, { ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}), execArgv });
+    } catch (error) {
+      const refused = (error as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? refusedFlags(error as Error, execArgv) : [];
+      if (refused.length === 0 || options.execArgv) throw error;
+      execArgv = execArgv.filter((arg) => !refused.includes(arg));
+    }
+  }
+}
+
+/** The flags a worker refused, from Node's message ("... invalid execArgv flags: --a=1, --b"). */
+function refusedFlags(error: Error, execArgv: readonly string[]): string[] {
+  const listed = error.message.split(':').slice(1).join(':');
+  return execArgv.filter((arg) => listed.includes(arg));
 }
