@@ -19,6 +19,7 @@ import type { Tier } from '../tiers/tier.js';
 import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
 import { collectTransferables } from '../tiers/transferables.js';
+import { keeping, keepingShared, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
@@ -37,43 +38,6 @@ export interface ExecutionEnv {
   emit(event: EventBody): void;
   /** The runtime's protection domains, for steps placed in `domain` (absent: no such step can run). */
   readonly domains?: DomainManager;
-}
-
-/**
- * How a lane is being run: which buffers must stay where they are, and whether its branch was
- * spilled to another container.
- *
- * A buffer handed to a worker thread is moved (transferred), not copied, unless something else may
- * still read it: the shared input of `parallel` branches, an item buffer that several `map` items
- * reach, the input a `retry` re-sends or a `catchError` handler gets. Those are kept for the whole
- * scope, so that a step that passes its input through cannot give them away either.
- */
-interface LaneMode {
-  readonly keep: ReadonlySet<ArrayBuffer>;
-  /** The branch was spilled: its functions run in containers. */
-  readonly spilled: boolean;
-}
-
-const TOP: LaneMode = { keep: new Set(), spilled: false };
-
-/** `mode` with the buffers reachable from `value` kept too. */
-function keeping(mode: LaneMode, value: unknown): LaneMode {
-  const found = collectTransferables(value);
-  if (found.length === 0) return mode;
-  return { ...mode, keep: new Set([...mode.keep, ...found]) };
-}
-
-/** `mode` with the buffers that more than one of `items` reaches kept too (each of the others belongs to one item). */
-function keepingShared(mode: LaneMode, items: readonly unknown[]): LaneMode {
-  const seen = new Set<ArrayBuffer>();
-  const shared: ArrayBuffer[] = [];
-  for (const item of items) {
-    for (const buffer of collectTransferables(item)) {
-      if (seen.has(buffer)) shared.push(buffer);
-      else seen.add(buffer);
-    }
-  }
-  return shared.length === 0 ? mode : { ...mode, keep: new Set([...mode.keep, ...shared]) };
 }
 
 /** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */

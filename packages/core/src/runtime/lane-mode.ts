@@ -1,0 +1,43 @@
+/**
+ * How state crosses into another thread: which buffers a step may move (transfer) to a worker and
+ * which it must copy because something else may still read them. The executor carries a `LaneMode`
+ * down the plan and widens its `keep` set where a scope needs its input again.
+ */
+import { collectTransferables } from '../tiers/transferables.js';
+
+/**
+ * How a lane is being run: which buffers must stay where they are, and whether its branch was
+ * spilled to another container.
+ *
+ * A buffer handed to a worker thread is moved (transferred), not copied, unless something else may
+ * still read it: the shared input of `parallel` branches, an item buffer that several `map` items
+ * reach, the input a `retry` re-sends or a `catchError` handler gets. Those are kept for the whole
+ * scope, so that a step that passes its input through cannot give them away either.
+ */
+export interface LaneMode {
+  readonly keep: ReadonlySet<ArrayBuffer>;
+  /** The branch was spilled: its functions run in containers. */
+  readonly spilled: boolean;
+}
+
+export const TOP: LaneMode = { keep: new Set(), spilled: false };
+
+/** `mode` with the buffers reachable from `value` kept too. */
+export function keeping(mode: LaneMode, value: unknown): LaneMode {
+  const found = collectTransferables(value);
+  if (found.length === 0) return mode;
+  return { ...mode, keep: new Set([...mode.keep, ...found]) };
+}
+
+/** `mode` with the buffers that more than one of `items` reaches kept too (each of the others belongs to one item). */
+export function keepingShared(mode: LaneMode, items: readonly unknown[]): LaneMode {
+  const seen = new Set<ArrayBuffer>();
+  const shared: ArrayBuffer[] = [];
+  for (const item of items) {
+    for (const buffer of collectTransferables(item)) {
+      if (seen.has(buffer)) shared.push(buffer);
+      else seen.add(buffer);
+    }
+  }
+  return shared.length === 0 ? mode : { ...mode, keep: new Set([...mode.keep, ...shared]) };
+}
