@@ -22,6 +22,13 @@ describe('WorkerPool', () => {
   });
   afterAll(() => pool.close());
 
+  test('preload loads functions in every worker ahead of their first call; an unknown one harms nothing', async () => {
+    await pool.preload([{ module: FIXTURE, name: 'WhereAmI' }, { module: FIXTURE, name: 'NoSuchFunction' }]);
+    const where = (await pool.call(call('WhereAmI', null))) as { isMainThread: boolean };
+    expect(where.isMainThread).toBe(false);
+    expect(pool.members).toHaveLength(2);
+  });
+
   test('runs functions on other threads of this process', async () => {
     const where = (await pool.call(call('WhereAmI', null))) as { isMainThread: boolean; threadId: number; pid: number };
     expect(where.isMainThread).toBe(false);

@@ -79,7 +79,7 @@ export abstract class HostPool implements Tier {
 
   private readonly slots: Slot[];
   private readonly queue: Pending[] = [];
-  private readonly startupFunctions: readonly FnRef[];
+  private startupFunctions: readonly FnRef[];
   private readonly startTimeoutMs: number;
   private nextId = 1;
   private closed = false;
@@ -141,6 +141,28 @@ export abstract class HostPool implements Tier {
       // Synchronous: with a free worker the input's buffers are moved before `call` returns.
       this.dispatch();
     });
+  }
+
+  /**
+   * Loads these functions in every worker or process now (and in every later replacement), so that
+   * their first call does not pay for importing their module. Does not wait: a call that comes first
+   * waits for the same import.
+   */
+  async preload(fns: readonly FnRef[]): Promise<void> {
+    const known = new Set(this.startupFunctions.map((f) => `${f.module}#${f.name}`));
+    const fresh = fns.filter((f) => !known.has(`${f.module}#${f.name}`));
+    if (fresh.length === 0 || this.closed) return;
+    this.startupFunctions = [...this.startupFunctions, ...fresh];
+    for (const slot of this.slots) {
+      // A member answers a second `init` with `ready` (or `failed`), which the pool no longer reads.
+      if (slot.channel && (slot.state === 'idle' || slot.state === 'busy')) {
+        try {
+          slot.channel.post({ type: 'init', preload: fresh }, []);
+        } catch {
+          // Gone meanwhile: its replacement loads them at start.
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {
