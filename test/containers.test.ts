@@ -21,6 +21,9 @@ describe('function-per-container baseline', () => {
     expect(plan.explain()).toMatch(/function-per-container baseline/);
     const hopMs = await rt.invoke(wf, 1024);
     expect(hopMs).toBeGreaterThan(0);
+    // The container hop is measured (round trip less the function's own time, read where it ran).
+    expect(rt.measurements.hop('container')?.calls).toBe(2);
+    expect(rt.measurements.fn('Produce')?.calls).toBe(1);
 
     const where = await rt.invoke(workflow('baseline-where').pipe(map(task(WhereAmI))), [1, 2]);
     for (const w of where) expect(w.pid).not.toBe(process.pid);

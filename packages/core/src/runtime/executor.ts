@@ -98,9 +98,13 @@ export class Executor {
         const durationMs = performance.now() - started;
         const span = ran.start !== undefined && ran.end !== undefined ? { start: ran.start, end: ran.end } : undefined;
         this.env.emit({ type: 'step.completed', path, attempt, durationMs, ...(span ? { ran: span } : {}) });
-        // Off this thread, the round trip mixes the function's time with queueing, the hop and a cold
-        // module load: it is not recorded as the function's duration (batched maps report the
-        // function's own time, measured where it ran).
+        if (span && placement !== 'main-thread' && placement !== 'domain') {
+          // Off this thread the round trip mixes the function's own time (measured where it ran)
+          // with the hop there and back (and any queueing): each is recorded for what it is.
+          const ownMs = span.end - span.start;
+          this.env.measurements.recordCall(def.spec.name, ownMs);
+          this.env.measurements.recordHop(placement, Math.max(0, durationMs - ownMs));
+        }
         return output;
       } catch (raw) {
         const error = asStepError(raw, path, attempt);
