@@ -6,6 +6,7 @@
  * and volume. It uses only arithmetic (no `Math.exp`/`Math.log`), so every machine, thread, process
  * and container computes the very same bars.
  */
+import { seededRandom } from '../seeded-random.js';
 
 /** The audit date: the last trading day the feed has data for. Trades dated after it are in the future. */
 export const AS_OF = '2024-06-28';
@@ -76,16 +77,6 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Rounds to cents. */
 export const cents = (x: number): number => Math.round(x * 100) / 100;

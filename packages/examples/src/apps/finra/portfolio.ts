@@ -2,7 +2,8 @@
  * The portfolio the FINRA audit runs over: its types, the position arithmetic the rules share, and a
  * deterministic generator that books a known set of rule violations into an otherwise clean portfolio.
  */
-import { AS_OF, HOLIDAYS_2024, TRADING_DAYS, cents, dayBar, dayNumber, dayOfWeek, hash32, isoDate, seededRandom } from './market.js';
+import { AS_OF, HOLIDAYS_2024, TRADING_DAYS, cents, dayBar, dayNumber, dayOfWeek, hash32, isoDate } from './market.js';
+import { seededRandom } from '../seeded-random.js';
 
 /** The audit rules, named as in the paper's FINRA application. */
 export type RuleName = 'lastpx' | 'side' | 'trddate' | 'volume';

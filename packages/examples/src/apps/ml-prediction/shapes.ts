@@ -4,6 +4,7 @@
  * run (for one version of sharp/libvips).
  */
 import sharp from 'sharp';
+import { seededRandom } from '../seeded-random.js';
 
 /** The classes the model knows, in the order of its labels. */
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'star'] as const;
@@ -19,21 +20,10 @@ export interface LabelledImage {
   readonly height: number;
 }
 
-/** mulberry32: a small, fast, seeded PRNG with values in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The SVG of image `seed`: its class is `label` if given, else drawn from the seed. */
 export function shapeSvg(seed: number, label?: ShapeClass): { svg: string; label: ShapeClass; size: number } {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rand();
   const cls = label ?? SHAPE_CLASSES[Math.floor(rand() * SHAPE_CLASSES.length)]!;
   const size = Math.round(between(160, 480));

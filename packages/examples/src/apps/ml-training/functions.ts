@@ -15,6 +15,7 @@ import { GaussianNB } from 'ml-naivebayes';
 import { PCA } from 'ml-pca';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { Fn } from '@faastlane/dsl';
+import { seededRandom } from '../seeded-random.js';
 
 /** What to train: the split's seed, the held-out share, and how many principal components to keep. */
 export class TrainingRequest {
@@ -82,7 +83,7 @@ export class LoadIris {
     const features = getNumbers();
     const labels = getClassesAsNumber();
     const classes = getDistinctClasses();
-    const rand = rng(input.seed);
+    const rand = seededRandom(input.seed);
     const trainRows: number[] = [];
     const testRows: number[] = [];
     for (let c = 0; c < classes.length; c++) {
@@ -230,17 +231,6 @@ interface MatrixClass {
 const requireHere = createRequire(import.meta.url);
 const Matrix = createRequire(requireHere.resolve('ml-logistic-regression'))('ml-matrix').Matrix as MatrixClass;
 
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -1,7 +1,7 @@
 /**
  * Deterministic synthetic clinical notes, with the truth about them: which strings are PHI, of what
  * type and entity, and which conditions and medications each note mentions. Every person, number and
- * address is made up from the seeded generator below (no real patient data); cities are real places
+ * address is made up from the seeded generator (no real patient data); cities are real places
  * with a plausible zip code, as a real note would have.
  *
  * `generate.ts` writes the notes the application ships (`data/phi/`); the tests check that the shipped
@@ -9,6 +9,7 @@
  */
 import type { ClinicalNote, PhiType } from './types.js';
 import { CONDITIONS, MEDICATIONS } from './vocabulary.js';
+import { seededRandom } from '../seeded-random.js';
 
 /** A part of a note's text: literal text, or a slot the generator filled. */
 export type Segment = string | Slot;
@@ -135,7 +136,7 @@ Dr. {name:P4}`,
 
 /** Generates `count` notes from `seed`: the same arguments give the same notes, on any machine. */
 export function generateNotes(seed: number = SHIPPED.seed, count: number = SHIPPED.count): SyntheticNotes {
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const names = Object.keys(TEMPLATES);
   const notes: ClinicalNote[] = [];
   const truth: NoteTruth[] = [];
@@ -335,14 +336,3 @@ function formatDate(t: number, form: string): string {
   }
 }
 
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same sequence everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

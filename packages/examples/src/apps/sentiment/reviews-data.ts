@@ -7,6 +7,7 @@
  * `node packages/examples/dist/apps/sentiment/generate-reviews.js` (a test checks they agree).
  */
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../seeded-random.js';
 
 /** The shipped CSV (`packages/examples/data/sentiment/reviews.csv`), found from this module (in `dist/apps/sentiment`). */
 export const SHIPPED_REVIEWS_CSV = fileURLToPath(new URL('../../../data/sentiment/reviews.csv', import.meta.url));
@@ -82,16 +83,6 @@ const NEUTRAL = [
   'It was shipped from a warehouse in Ohio.',
 ];
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * The reviews of the shipped CSV: the known ones, then generated ones up to `count`: about 40%
