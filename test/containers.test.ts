@@ -1,16 +1,11 @@
 import 'reflect-metadata';
-import { afterAll, describe, expect, test } from 'vitest';
-import { ContainerUnavailableError, Runtime } from '@faastlane/core';
+import { describe, expect, test } from 'vitest';
+import { ContainerUnavailableError } from '@faastlane/core';
 import { map, task, workflow } from '@faastlane/dsl';
 import { Crash, Produce, ReceiveOnThread, WhereAmI } from '@faastlane/examples/tiers/functions';
+import { closingRuntimes } from './support/runtimes.js';
 
-const runtimes: Runtime[] = [];
-const create = async (...args: Parameters<typeof Runtime.create>): Promise<Runtime> => {
-  const rt = await Runtime.create(...args);
-  runtimes.push(rt);
-  return rt;
-};
-afterAll(() => Promise.all(runtimes.map((rt) => rt.close())));
+const create = closingRuntimes();
 
 describe('function-per-container baseline', () => {
   test('every function runs in a container of its own and state crosses as JSON over HTTP', async () => {

@@ -1,22 +1,17 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { InputValidationError, Runtime } from '@faastlane/core';
 import {
   anonymizeNote, DEMO_PSEUDONYM_KEY, expectedStats, findPhi, generateNotes, holds, loadNotes, loadTruth, phi, phiStringsOf, SHIPPED,
   verifyReport, type NoteTruth, type PhiReport, type Slot,
 } from '@faastlane/examples/apps/phi/index';
+import { closingRuntimes } from '../support/runtimes.js';
 
 // Three-digit zip prefixes Safe Harbor turns into 000 (HHS guidance, 2000 census), written out here
 // rather than imported, so that the test does not take the implementation's word for them.
 const RESTRICTED = ['036', '059', '063', '102', '203', '556', '692', '790', '821', '823', '830', '831', '878', '879', '884', '890', '893'];
 
-const runtimes: Runtime[] = [];
-const create = async (...args: Parameters<typeof Runtime.create>): Promise<Runtime> => {
-  const rt = await Runtime.create(...args);
-  runtimes.push(rt);
-  return rt;
-};
-afterAll(() => Promise.all(runtimes.map((rt) => rt.close())));
+const create = closingRuntimes();
 
 let rt: Runtime;
 let truth: NoteTruth[];

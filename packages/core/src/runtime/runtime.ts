@@ -213,7 +213,9 @@ export class Runtime {
       emit({ type: 'workflow.started' });
       try {
         // Workers, processes and containers the plan needs are up before the first step (a cancel does not wait for them).
-        await raceAbort(this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module), controller.signal);
+        if (!this.tiers.isPrepared(plan)) {
+          await raceAbort(this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module), controller.signal);
+        }
         const executor = new Executor({
           runId: id,
           workflow: workflow as Workflow<unknown, unknown>,

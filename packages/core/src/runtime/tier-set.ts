@@ -22,11 +22,17 @@ export interface TierFactories {
 export class TierSet {
   private readonly started = new Map<string, Promise<Tier>>();
   private readonly ready = new Map<string, Tier>();
-  private readonly preloaded = new Set<string>();
+  /** Plans whose tiers are up and whose functions were handed to them to preload: later runs skip the walk. */
+  private readonly prepared = new WeakSet<Plan>();
 
   constructor(private readonly factories: TierFactories) {}
 
-  /** Starts every tier the plan uses. */
+  /** Whether `prepare` already succeeded for this plan. */
+  isPrepared(plan: Plan): boolean {
+    return this.prepared.has(plan);
+  }
+
+  /** Starts every tier the plan uses and has it preload the plan's functions. */
   async prepare(plan: Plan, moduleOf: (fn: string) => string | undefined): Promise<void> {
     const needed = new Map<string, () => Promise<Tier>>();
     const preload = new Map<string, FnRef[]>();
@@ -43,12 +49,10 @@ export class TierSet {
       [...needed].map(async ([key, start]) => {
         const tier = await this.start(key, start);
         const fns = preload.get(key);
-        if (fns && tier.preload && !this.preloaded.has(`${key}|${fns.map((f) => f.name).join(',')}`)) {
-          this.preloaded.add(`${key}|${fns.map((f) => f.name).join(',')}`);
-          await tier.preload(fns);
-        }
+        if (fns && tier.preload) await tier.preload(fns);
       }),
     );
+    this.prepared.add(plan);
   }
 
   /** Starts a tier ahead of any plan (e.g. the worker pool at `Runtime.create`). */

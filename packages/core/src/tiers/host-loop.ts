@@ -43,7 +43,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
       try {
         outputs.push(await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted));
       } catch (error) {
-        throw Object.assign(toWireError(error), { item: i });
+        throw new BatchItemError(i, error);
       }
       durationsMs.push(performance.now() - started);
       ran.push({ start, end: wallClock() });
@@ -71,7 +71,11 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
         failure = { id: request.id, ok: false, error: toWireError(cannotSend(request, error)) };
       }
     } catch (error) {
-      failure = { id: request.id, ok: false, error: isWireError(error) ? error : toWireError(error) };
+      failure = {
+        id: request.id,
+        ok: false,
+        error: error instanceof BatchItemError ? { ...toWireError(error.cause), item: error.item } : toWireError(error),
+      };
     }
     port.post({ type: 'result', response: failure }, []);
   };
@@ -82,8 +86,14 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
   });
 }
 
-function isWireError(value: unknown): value is ReturnType<typeof toWireError> {
-  return typeof value === 'object' && value !== null && 'item' in value && 'message' in value && !(value instanceof Error);
+/** A batch item's own error, with the index that lets the caller name the item's step. */
+class BatchItemError extends Error {
+  constructor(
+    readonly item: number,
+    override readonly cause: unknown,
+  ) {
+    super(`item ${item} failed`);
+  }
 }
 
 function cannotSend(request: CallRequest, error: unknown): Error {

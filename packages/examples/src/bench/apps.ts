@@ -2,9 +2,8 @@
  * Every application in both modes. Each (app, mode) runs in a fresh child process so that its peak
  * memory (the process and all its threads, child processes and containers) is its own.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Mode } from './fanout.js';
+import { runScenario } from './scenario.js';
 
 export interface AppResult {
   readonly app: string;
@@ -24,15 +23,5 @@ export interface AppResult {
 export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 
 export function runApp(app: string, mode: Mode, runs: number): Promise<AppResult> {
-  const child = fileURLToPath(new URL('./apps-child.js', import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [child, app, mode, String(runs)], { maxBuffer: 1 << 20, timeout: 900_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${app} in ${mode} mode failed: ${error.message}\n${stderr}`));
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as AppResult);
-      } catch {
-        reject(new Error(`${app} in ${mode} mode printed no result:\n${stdout}\n${stderr}`));
-      }
-    });
-  });
+  return runScenario<AppResult>('./apps-child.js', [app, mode, String(runs)], `${app} in ${mode} mode`, 900_000);
 }
