@@ -4,6 +4,7 @@
  * - {@link capabilities}: whether MPK works in this process, and precisely why not.
  * - {@link createDomain}: protection domains, each with a key and a protected heap.
  * - Guarded accessors that turn a protection fault into a {@link ProtectionFaultError}.
+ * - {@link reportFaultsTo}: a fatal (unguarded) fault is reported to a supervisor before the process dies.
  *
  * Importing this module never throws; without the native addon everything reports unavailable.
  * @packageDocumentation
@@ -23,6 +24,8 @@ export {
   ProtectionDomain,
 } from './domain.js';
 export type { DomainOptions, ShareAccess, ShareSpec } from './domain.js';
+export { FAULT_REPORT_PREFIX, parseFaultReport, reportFaultsTo } from './fault-report.js';
+export type { FaultReport } from './fault-report.js';
 export {
   AllocationError,
   DomainAccessError,

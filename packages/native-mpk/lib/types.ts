@@ -112,4 +112,5 @@ export interface NativeBinding {
   guardedRead(view: BinaryLike, offset?: number, length?: number): Uint8Array;
   guardedWrite(view: BinaryLike, offset: number, bytes: BinaryLike): void;
   guardedCopy(dst: BinaryLike, dstOffset: number, src: BinaryLike, srcOffset: number, length: number): void;
+  reportFaultsTo(fd: number): void;
 }

@@ -9,7 +9,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("capabilities", Napi::Function::New(env, fmpk::CapabilitiesJs, "capabilities"));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   fmpk::InitDomain(env, exports);
   fmpk::InitScope(env, exports);
   fmpk::InitGuarded(env, exports);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "pkru.h"
 
 #ifndef SEGV_PKUERR
@@ -65,6 +66,52 @@ GuardState* GuardOfThread(pid_t tid) {
   return nullptr;
 }
 
+// Where an unguarded protection-key fault is reported before the process dies (-1: nowhere).
+std::atomic<int> g_report_fd{-1};
+
+/** Appends `text` to `buf` at `*at` (bounded); async-signal-safe. */
+void Append(char* buf, size_t cap, size_t* at, const char* text) {
+  while (*text && *at + 1 < cap) buf[(*at)++] = *text++;
+}
+
+void AppendUnsigned(char* buf, size_t cap, size_t* at, uint64_t v, int base) {
+  char digits[24];
+  int n = 0;
+  do {
+    const int d = static_cast<int>(v % base);
+    digits[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + d - 10);
+    v /= base;
+  } while (v && n < 24);
+  while (n && *at + 1 < cap) buf[(*at)++] = digits[--n];
+}
+
+/**
+ * Writes one line, `faastlane-mpk-fault pkey=<k> address=0x<hex> domain=<label>`, to the report fd:
+ * the supervisor of this process reads it after the process died, to name the domain whose memory
+ * was touched. Async-signal-safe: a stack buffer, static labels and write(2).
+ */
+void ReportFault(const siginfo_t* info) {
+  const int fd = g_report_fd.load();
+  if (fd < 0) return;
+  char line[256];
+  size_t at = 0;
+  const int pkey = static_cast<int>(info->si_pkey);
+  Append(line, sizeof line, &at, kFaultReportPrefix);
+  Append(line, sizeof line, &at, " pkey=");
+  AppendUnsigned(line, sizeof line, &at, static_cast<uint64_t>(pkey < 0 ? 0 : pkey), 10);
+  Append(line, sizeof line, &at, " address=0x");
+  AppendUnsigned(line, sizeof line, &at, reinterpret_cast<uintptr_t>(info->si_addr), 16);
+  Append(line, sizeof line, &at, " domain=");
+  Append(line, sizeof line, &at, KeyLabelForSignal(pkey));
+  line[at++] = '\n';
+  size_t done = 0;
+  while (done < at) {
+    const ssize_t w = write(fd, line + done, at - done);
+    if (w <= 0) break;
+    done += static_cast<size_t>(w);
+  }
+}
+
 struct sigaction g_previous;
 std::once_flag g_install_once;
 
@@ -100,6 +147,8 @@ void OnSegv(int sig, siginfo_t* info, void* ucontext) {
       siglongjmp(g->env, 1);
     }
   }
+  // Not ours to recover from: say what it was (the process dies next), then Node's handler decides.
+  if (info && info->si_code == SEGV_PKUERR) ReportFault(info);
   ChainToPrevious(sig, info, ucontext);
 }
 
@@ -118,6 +167,11 @@ void InstallFaultHandler() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &g_previous);
   });
+}
+
+void ReportFaultsTo(int fd) {
+  InstallFaultHandler();
+  g_report_fd.store(fd);
 }
 
 FaultInfo GuardedCopy(void* dst, const void* src, size_t n) {

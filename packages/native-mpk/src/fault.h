@@ -24,6 +24,17 @@ struct FaultInfo {
   bool no_slot = false;   // nothing was copied: too many threads in guarded copies at once
 };
 
+/** First word of a fault report line (see ReportFaultsTo). */
+constexpr const char* kFaultReportPrefix = "faastlane-mpk-fault";
+
+/**
+ * From now on, a protection-key fault that is not the addon's own guarded copy (plain JS touching a
+ * denied heap: fatal) is reported on `fd` as one line before the process dies:
+ * `faastlane-mpk-fault pkey=<k> address=0x<hex> domain=<name of the key's domain>`. -1 stops it.
+ * Installs the handler if needed.
+ */
+void ReportFaultsTo(int fd);
+
 /** Installs the SIGSEGV handler once per process (chaining to the previous one). */
 void InstallFaultHandler();
 

@@ -87,12 +87,23 @@ Napi::Value GuardedCopyJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** reportFaultsTo(fd: number): where an unguarded (fatal) protection-key fault is reported; -1: nowhere. */
+Napi::Value ReportFaultsToJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "reportFaultsTo: fd must be a number");
+  const int fd = info[0].As<Napi::Number>().Int32Value();
+  if (fd < -1) throw Napi::RangeError::New(env, "reportFaultsTo: fd must be -1 or a file descriptor");
+  ReportFaultsTo(fd);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitGuarded(Napi::Env env, Napi::Object exports) {
   exports.Set("guardedRead", Napi::Function::New(env, GuardedRead, "guardedRead"));
   exports.Set("guardedWrite", Napi::Function::New(env, GuardedWrite, "guardedWrite"));
   exports.Set("guardedCopy", Napi::Function::New(env, GuardedCopyJs, "guardedCopy"));
+  exports.Set("reportFaultsTo", Napi::Function::New(env, ReportFaultsToJs, "reportFaultsTo"));
 }
 
 }  // namespace fmpk

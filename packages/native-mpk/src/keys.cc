@@ -19,6 +19,19 @@ namespace {
 std::mutex g_mu;
 std::atomic<uint32_t> g_owned{0};
 std::array<std::string, kMaxPkeys> g_labels;
+// The same labels as fixed, NUL-terminated bytes: a SIGSEGV handler may read these (no lock, no
+// allocation), at worst seeing a label half rewritten, which only garbles a report of a dying process.
+char g_signal_labels[kMaxPkeys][kSignalLabelBytes];
+
+void SetSignalLabel(int key, const std::string& label) {
+  // Byte 0 last: a handler reading meanwhile sees "" rather than a label without its terminator.
+  char* out = g_signal_labels[key];
+  const size_t n = label.size() < kSignalLabelBytes - 1 ? label.size() : kSignalLabelBytes - 1;
+  out[0] = '\0';
+  for (size_t i = 1; i < n; ++i) out[i] = label[i];
+  out[n] = '\0';
+  if (n > 0) out[0] = label[0];
+}
 
 }  // namespace
 
@@ -39,6 +52,7 @@ KeyAllocation AllocateKey(bool deny_here) {
   r.key = key;
   g_owned.fetch_or(1u << key);
   g_labels[key].clear();
+  SetSignalLabel(key, std::string());
   return r;
 }
 
@@ -48,6 +62,7 @@ void ReleaseKey(int key) {
   if (!(g_owned.load() & (1u << key))) return;  // not ours: never free it
   g_owned.fetch_and(~(1u << key));
   g_labels[key].clear();
+  SetSignalLabel(key, std::string());
   SysPkeyFree(key);
 }
 
@@ -57,6 +72,12 @@ void SetKeyLabel(int key, const std::string& label) {
   if (key < 0 || key >= kMaxPkeys) return;
   std::lock_guard<std::mutex> lock(g_mu);
   g_labels[key] = label;
+  SetSignalLabel(key, label);
+}
+
+const char* KeyLabelForSignal(int key) {
+  if (key < 0 || key >= kMaxPkeys) return "";
+  return g_signal_labels[key];
 }
 
 std::string KeyLabel(int key) {

@@ -6,6 +6,7 @@
 // because the addon's shared object is loaded once per process but used by every Worker thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,15 @@ uint32_t OwnedKeySet();
 /** Names the owner of a key (a domain), for error messages. */
 void SetKeyLabel(int key, const std::string& label);
 std::string KeyLabel(int key);
+
+/** Longest label (bytes, with the NUL) that a fault report can carry. */
+constexpr size_t kSignalLabelBytes = 96;
+
+/**
+ * The label of a key for a signal handler: async-signal-safe (a static buffer, no lock); "" when the
+ * key has none or is out of range.
+ */
+const char* KeyLabelForSignal(int key);
 
 struct FreeKeyCount {
   int count = 0;       // keys that could still be allocated right now

@@ -26,6 +26,7 @@ const {
   guardedWrite,
   guardedCopy,
   ownerOf,
+  parseFaultReport,
   readPkru,
   threadRights,
   MpkUnavailableError,
@@ -396,7 +397,7 @@ async function runPkuTests() {
     assert.equal(rightsOf(a), 'read-write');
   });
 
-  await test('an unguarded JS access to another domain kills the process with SIGSEGV (real isolation)', () => {
+  await test('an unguarded JS access to another domain kills the process with SIGSEGV (real isolation), reported first', () => {
     const child = spawnSync(process.execPath, [join(here, 'pku-guest-fault-child.mjs'), indexUrl], {
       encoding: 'utf8',
       timeout: 60_000,
@@ -404,6 +405,10 @@ async function runPkuTests() {
     assert.match(child.stdout, /entered alpha/, child.stdout + child.stderr);
     assert.doesNotMatch(child.stdout, /read beta/, 'the read of beta succeeded');
     assert.equal(child.signal, 'SIGSEGV', `child ended with status ${child.status} signal ${child.signal}`);
+    const report = parseFaultReport(child.stderr);
+    assert.ok(report, `no fault report on stderr: ${child.stderr}`);
+    assert.equal(report.domain, 'beta', 'the report names the domain whose memory was touched');
+    assert.ok(report.pkey > 0 && report.address > 0n, JSON.stringify({ ...report, address: String(report.address) }));
   });
 
   a.close();
