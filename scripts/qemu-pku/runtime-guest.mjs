@@ -18,6 +18,7 @@ import {
   Consume,
   FetchSecret,
   manyDomainFunctions,
+  Peek,
   Produce,
   seen,
   Sneaky,
@@ -52,7 +53,7 @@ async function close(rt) {
 
 if (process.argv.includes('--snoop')) {
   // The child: a plain JS read of another domain's heap. It must never print "survived".
-  const rt = await Runtime.create({ workerThreads: 0 });
+  const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
   console.log('snoop: starting');
   const out = await rt.invoke(workflow('snoop').pipe(task(Produce), task(Snoop)), 4).catch((e) => `error ${e}`);
   console.log(`snoop: survived with ${out}`);
@@ -97,7 +98,9 @@ if (!caps.available) {
   finish(true);
 }
 
-const rt = await Runtime.create({ workerThreads: 0 });
+// In-process domains first (on this thread, state by reference); the supervised domain host (the
+// default) after them.
+const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
 const two = workflow('two-domains').pipe(task(Produce), task(Consume));
 
 /** The PKRU bits (2 per key) of the keys the addon does not own now, e.g. Node 20's V8 key. */
@@ -199,7 +202,7 @@ await close(rt);
 await check('key exhaustion: domains up to the free keys (one for the shared heap), the rest in child processes, the plan says which', async () => {
   const free = capabilities().freeKeys;
   const fns = manyDomainFunctions(free + 1);
-  const rt2 = await Runtime.create({ workerThreads: 0 });
+  const rt2 = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
   const plan = rt2.plan(workflow('many').pipe(...fns.map((f) => task(f))));
   const placements = plan.tasks().map((t) => t.placement);
   assert.equal(placements.filter((p) => p === 'domain').length, free - 1, placements.join(','));
@@ -208,5 +211,53 @@ await check('key exhaustion: domains up to the free keys (one for the shared hea
   assert.equal(capabilities().freeKeys, 0, 'the plan holds every key it counted');
   await close(rt2);
 });
+
+// The supervised domain host: every domain function in one child process, each in its own domain
+// there. Starting a process costs seconds under TCG, so these checks share one runtime.
+const host = await Runtime.create({ workerThreads: 0 });
+
+await check('supervised (the default): the plan places domain functions in the domain host', () => {
+  const plan = host.plan(workflow('hosted').pipe(task(Produce), task(Consume)));
+  assert.deepEqual(plan.tasks().map((t) => t.placement), ['domain-host', 'domain-host']);
+  assert.match(plan.explain(), /Produce -> domain-host: isolation 'domain': runs in the domain host .* inside its own protection domain "fn:Produce"/);
+});
+
+await check('supervised: two domains run in the host, each on its own protected heap; state comes back here between steps (a copy)', async () => {
+  seen.produced = undefined;
+  const out = await host.invoke(workflow('hosted-two').pipe(task(Produce), task(Consume)), 10);
+  assert.equal(out.heap, 'fn:Consume');
+  assert.equal(out.total, 55, 'Consume read what Produce wrote');
+  // Each step is one call to the host, so Produce's output crossed IPC here and back: Consume got a
+  // copy in ordinary memory, not the shared heap's buffer (that hand-off is the in-process hosting's).
+  assert.equal(out.inShared, false, 'a supervised step gets its input over IPC');
+  assert.equal(seen.produced, undefined, 'nothing ran in this process');
+});
+
+await check('supervised: a guarded read of another domain in the host fails the step with IsolationViolationError', async () => {
+  const error = await host.invoke(workflow('hosted-guarded').pipe(task(Stash), task(Steal)), 'the patient has X').then(
+    (out) => assert.fail(`the guarded read succeeded: ${out}`),
+    (e) => e,
+  );
+  assert.ok(error instanceof IsolationViolationError, `got ${error?.stack ?? error}`);
+  assert.equal(error.stepPath, 'hosted-guarded/Steal');
+  assert.equal(error.domain, 'fn:Stash');
+});
+
+await check('supervised: an unguarded JS read of another domain kills the host, the step fails with IsolationViolationError naming it, and the runtime goes on', async () => {
+  const error = await host.invoke(workflow('hosted-peek').pipe(task(Stash), task(Peek)), 'the patient has X').then(
+    (out) => assert.fail(`the unguarded read returned ${out}`),
+    (e) => e,
+  );
+  assert.ok(error instanceof IsolationViolationError, `got ${error?.stack ?? error}`);
+  assert.equal(error.stepPath, 'hosted-peek/Peek');
+  assert.equal(error.domain, 'fn:Stash');
+  assert.match(error.message, /an unguarded access to its memory \(protection key \d+, address 0x[0-9a-f]+\) faulted; domain-host pid \d+ could not safely go on and died/);
+  assert.ok(error.cause?.message.includes('SIGSEGV'), String(error.cause));
+  // This process never ran the function, and a new host takes the next run.
+  const out = await host.invoke(workflow('hosted-after').pipe(task(Produce), task(Consume)), 4);
+  assert.equal(out.total, 10);
+});
+
+await close(host);
 
 finish(false);

@@ -8,13 +8,42 @@ import { Consume, FetchSecret, Produce, Stash, Steal } from './fixtures/domains-
 
 const mpk = (freeKeys: number): MachineInfo => ({ vcpus: 4, vcpuSource: 'os', mpk: { available: true, reason: 'ok', freeKeys } });
 const noMpk: MachineInfo = { vcpus: 4, vcpuSource: 'os', mpk: { available: false, reason: 'CPU lacks PKU (CPUID.7.0:ECX bit 3)', freeKeys: 0 } };
+/** In-process domains: key accounting and the calling-thread placement. The default (supervised) is tested below. */
 const context = (machine: MachineInfo, over: Partial<PlanningContext> = {}): PlanningContext => ({
-  mode: 'faastlane', machine, workerThreads: 4, processes: true, containerCapacity: 0, measurements: new Measurements(), ...over,
+  mode: 'faastlane', machine, workerThreads: 4, processes: true, containerCapacity: 0, measurements: new Measurements(), domainHosting: 'in-process', ...over,
 });
+/** The runtime's default: domains in the supervised domain host. */
+const supervised = (machine: MachineInfo, over: Partial<PlanningContext> = {}): PlanningContext => {
+  const { domainHosting: _inProcess, ...rest } = context(machine, over);
+  return rest;
+};
 const where = (tasks: TaskPlan[]): string[] => tasks.map((t) => `${t.name}:${t.placement}`);
 const four = workflow('four').pipe(task(Produce), task(Consume), task(Stash), task(Steal));
 
-describe("planner: isolation 'domain' with MPK available (fake MachineInfo)", () => {
+describe("planner: isolation 'domain' in the supervised domain host (the default)", () => {
+  test('domain functions go to the domain host, each in its own domain, with the same key accounting', () => {
+    const plan = planWorkflow(four as never, supervised(mpk(3)));
+    expect(where(plan.tasks())).toEqual(['Produce:domain-host', 'Consume:domain-host', 'Stash:child-process', 'Steal:child-process']);
+    expect(plan.tasks()[0]?.reason).toMatch(
+      /runs in the domain host \(a child process this runtime supervises, shared by its domain functions\) inside its own protection domain "fn:Produce" \(1 protection key, plus 1 for the shared heap; 1 of 3 free key\(s\) left after it\)/,
+    );
+    expect(plan.tasks()[0]?.reason).toMatch(/an unguarded access to one kills the host, not this process, and fails the step with IsolationViolationError/);
+    expect(plan.explain()).toMatch(/Consume -> domain-host: /);
+  });
+
+  test('without child processes the domain stays in this process, and the plan says it is unsupervised', () => {
+    const [t] = planWorkflow(workflow('one').pipe(task(Produce)) as never, supervised(mpk(3), { processes: false })).tasks();
+    expect(t?.placement).toBe('domain');
+    expect(t?.reason).toMatch(/not in the supervised domain host because child processes are disabled in this runtime: in a domain of this process, where an unguarded access to another domain's memory ends this process/);
+  });
+
+  test('an async run() still goes to a child process of its own', () => {
+    const [t] = planWorkflow(workflow('async').pipe(task(FetchSecret)) as never, supervised(mpk(14))).tasks();
+    expect(t?.placement).toBe('child-process');
+  });
+});
+
+describe("planner: isolation 'domain' in-process with MPK available (fake MachineInfo)", () => {
   test('with N free keys, the first N-1 domain functions get domains (one key goes to the shared heap), the rest child processes', () => {
     const plan = planWorkflow(four as never, context(mpk(3)));
     expect(where(plan.tasks())).toEqual(['Produce:domain', 'Consume:domain', 'Stash:child-process', 'Steal:child-process']);

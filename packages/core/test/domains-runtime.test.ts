@@ -1,7 +1,9 @@
 // The runtime's domain path on a machine without PKU: the addon is replaced by a model of it (keys
 // counted, enter/leave tracked per domain, guarded reads refused outside the entered domain and its
-// shares), so that the planner -> DomainManager -> executor wiring runs here. Real PKU: the QEMU run
-// (scripts/qemu-pku/run.sh, runtime-guest.mjs).
+// shares), so that the planner -> DomainManager -> executor wiring runs here, with domains in this
+// process (`domainHosting: 'in-process'`: the model cannot cross into the supervised domain host's
+// process; tiers-domain-host.test.ts covers the host's supervisor). Real PKU, both hostings: the QEMU
+// run (scripts/qemu-pku/run.sh, runtime-guest.mjs).
 import 'reflect-metadata';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 
@@ -86,7 +88,7 @@ describe('the domain path of the runtime (addon modelled, no PKU needed)', () =>
 
   test('domains are created at plan time (one per function + the shared heap), entered around each call and closed with the runtime', async () => {
     model.freeKeys = 5;
-    const rt = await Runtime.create({ workerThreads: 0 });
+    const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
     expect(rt.machine.mpk).toMatchObject({ available: true, freeKeys: 5 });
     const wf = workflow('two').pipe(task(Produce), task(Consume));
     expect(rt.plan(wf).tasks().map((t) => t.placement)).toEqual(['domain', 'domain']);
@@ -102,7 +104,7 @@ describe('the domain path of the runtime (addon modelled, no PKU needed)', () =>
 
   test('a guarded read of another domain fails the step with IsolationViolationError naming the step and the domain; not retried; the domain is left', async () => {
     model.freeKeys = 5;
-    const rt = await Runtime.create({ workerThreads: 0 });
+    const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
     const error = await rt.invoke(workflow('peek').pipe(task(Produce), task(WithPeek), task(Consume)), 2).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IsolationViolationError);
     expect(error).toMatchObject({ stepPath: 'peek/Consume', domain: 'fn:Produce', code: 'ISOLATION_VIOLATION' });
@@ -113,7 +115,7 @@ describe('the domain path of the runtime (addon modelled, no PKU needed)', () =>
 
   test('a run() that returns a promise inside a domain is refused with a typed error naming the step', async () => {
     model.freeKeys = 5;
-    const rt = await Runtime.create({ workerThreads: 0 });
+    const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
     const error = await rt.invoke(workflow('sneaky').pipe(task(Sneaky)), 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowValidationError);
     expect(error).toMatchObject({ stepPath: 'sneaky/Sneaky', message: expect.stringMatching(/returned a promise/) });
@@ -123,7 +125,7 @@ describe('the domain path of the runtime (addon modelled, no PKU needed)', () =>
 
   test('keys counted at plan time: later plans see what earlier ones hold; the rest fall back with the reason', async () => {
     model.freeKeys = 3;
-    const rt = await Runtime.create({ workerThreads: 0 });
+    const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
     expect(rt.plan(workflow('a').pipe(task(Produce))).tasks()[0]?.placement).toBe('domain');
     const second = rt.plan(workflow('b').pipe(task(Produce), task(Consume), task(FetchSecret)));
     expect(second.tasks().map((t) => t.placement)).toEqual(['domain', 'domain', 'child-process']);
@@ -136,7 +138,7 @@ describe('the domain path of the runtime (addon modelled, no PKU needed)', () =>
 
   test('functions without isolation keep ordinary memory and are never entered', async () => {
     model.freeKeys = 5;
-    const rt = await Runtime.create({ workerThreads: 0 });
+    const rt = await Runtime.create({ workerThreads: 0, domainHosting: 'in-process' });
     expect(await rt.invoke(workflow('plain').pipe(task(Plain)), null)).toBe('plain:false');
     expect(model.log).toEqual([]);
     await rt.close();

@@ -7,6 +7,8 @@ import {
   type ProtectionDomain,
 } from '@faastlane/native-mpk';
 import { IsolationViolationError, WorkflowValidationError } from '../errors.js';
+import { RemoteError } from '../hosting/wire.js';
+import { TierCrashError } from '../tiers/tier.js';
 import type { FnHeap } from '../functions/definition.js';
 import type { Plan } from '../planner/plan.js';
 import { domainNameOf, SHARED_HEAP_DOMAIN, type DomainBudget } from '../planner/planner.js';
@@ -52,6 +54,14 @@ export class DomainManager {
    */
   reserve(plan: Plan): void {
     for (const task of plan.tasks()) if (task.placement === 'domain') this.hold(task.fn);
+  }
+
+  /**
+   * Creates the domain of one function now (the domain host does this when it loads the function).
+   * @throws KeyExhaustedError when no key is free.
+   */
+  prepare(fn: string): void {
+    this.hold(fn);
   }
 
   /**
@@ -120,13 +130,31 @@ export class DomainManager {
 }
 
 /**
- * The addon's refusal of an access to another domain's memory (a guarded access that faulted, or an
- * allocation in a heap the domain may not write) as core's `IsolationViolationError` for the step.
+ * An access to another domain's memory as core's `IsolationViolationError` for the step:
+ * - the addon's refusal here (a guarded access that faulted, or an allocation in a heap the domain
+ *   may not write: `DomainAccessError`);
+ * - the same refusal in the domain host, which arrives rebuilt as a `RemoteError`;
+ * - the death of the domain host from a protection-key fault (plain code touching a denied heap),
+ *   which its signal handler reported before the process died.
  */
 export function asIsolationViolation(error: unknown, path: string): IsolationViolationError | undefined {
-  if (!(error instanceof DomainAccessError)) return undefined;
-  const violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
-  violation.cause = error;
+  let violation: IsolationViolationError | undefined;
+  if (error instanceof DomainAccessError) {
+    violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
+  } else if (error instanceof RemoteError && (error.code === 'ISOLATION_VIOLATION' || error.name === 'DomainAccessError')) {
+    // The host's own IsolationViolationError already says "Step <path> violated ...": keep only its detail.
+    const detail = error.message.replace(/^Step \S+ violated the isolation of domain \S+: /, '');
+    violation = new IsolationViolationError(path, error.domain || 'unknown', detail);
+  } else if (error instanceof TierCrashError && error.protectionFault) {
+    const fault = error.protectionFault;
+    const domain = fault.domain ?? `key ${fault.pkey}`;
+    violation = new IsolationViolationError(
+      path,
+      domain,
+      `an unguarded access to its memory (protection key ${fault.pkey}, address ${fault.address}) faulted; ${error.tier} ${error.where} could not safely go on and died, and was replaced`,
+    );
+  }
+  if (violation) violation.cause = error;
   return violation;
 }
 

@@ -1,4 +1,4 @@
-import type { FnContext, FnInstance } from '../functions/definition.js';
+import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { lookupFunction } from '../functions/registry.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
 import type { FnRef, WireContext } from './wire.js';
@@ -12,10 +12,13 @@ import type { FnRef, WireContext } from './wire.js';
  * here: the caller validated the input before sending it.
  */
 export class FunctionHost {
-  private readonly instances = new Map<string, Promise<FnInstance<unknown>>>();
+  private readonly instances = new Map<string, Promise<Loaded>>();
+
+  /** @param runner how a call runs (default: directly, both heaps ordinary memory). */
+  constructor(private readonly runner: FunctionRunner = runDirectly) {}
 
   /** Loads a function ahead of its first call (imports its module, creates its instance). */
-  load(fn: FnRef): Promise<FnInstance<unknown>> {
+  load(fn: FnRef): Promise<Loaded> {
     const key = `${fn.module}#${fn.name}`;
     let instance = this.instances.get(key);
     if (!instance) {
@@ -29,18 +32,36 @@ export class FunctionHost {
 
   /** Calls a function. `signal` fires when the caller cancels or the step times out. */
   async call(fn: FnRef, input: unknown, ctx: WireContext, signal: AbortSignal): Promise<unknown> {
-    const instance = await this.load(fn);
-    // Outside a protection domain (a worker, a child process, a container) both heaps are ordinary memory.
-    const context: FnContext = { ...ctx, signal, heap: PLAIN_HEAP, shared: PLAIN_HEAP };
-    return instance.run(input as never, context);
+    const { definition, instance } = await this.load(fn);
+    return this.runner(definition, ctx, (heap, shared) => instance.run(input as never, { ...ctx, signal, heap, shared } satisfies FnContext));
   }
 
-  private async create(fn: FnRef): Promise<FnInstance<unknown>> {
+  private async create(fn: FnRef): Promise<Loaded> {
     await import(fn.module);
     const definition = lookupFunction(fn.module, fn.name);
     if (!definition) {
       throw new Error(`function "${fn.name}" is not declared by ${fn.module} (no @Fn class of that name was registered when it was imported)`);
     }
-    return new definition.cls() as FnInstance<unknown>;
+    await this.runner.prepare?.(definition);
+    return { definition, instance: new definition.cls() as FnInstance<unknown> };
   }
 }
+
+/** A loaded function: its definition and its one warm instance. */
+export interface Loaded {
+  readonly definition: FnDefinition;
+  readonly instance: FnInstance<unknown>;
+}
+
+/**
+ * Runs one call of a function: calls `run` with the heaps its `ctx.heap` and `ctx.shared` should be.
+ * The domain host's runner enters the function's protection domain around it.
+ */
+export interface FunctionRunner {
+  (definition: FnDefinition, ctx: WireContext, run: (heap: FnHeap, shared: FnHeap) => unknown): unknown;
+  /** Called once when a function is loaded, before its first call (a domain runner creates its domain). */
+  prepare?(definition: FnDefinition): void | Promise<void>;
+}
+
+/** Outside a protection domain (a worker, a child process, a container) both heaps are ordinary memory. */
+const runDirectly: FunctionRunner = (_definition, _ctx, run) => run(PLAIN_HEAP, PLAIN_HEAP);

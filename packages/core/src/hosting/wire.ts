@@ -68,12 +68,20 @@ export interface WireError {
   readonly code?: string;
   /** In a batch, the index of the item that failed. */
   readonly item?: number;
+  /** The protection domain an isolation error names. */
+  readonly domain?: string;
 }
 
 export function toWireError(error: unknown): WireError {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+    const { code, domain } = error as { code?: unknown; domain?: unknown };
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof domain === 'string' ? { domain } : {}),
+    };
   }
   return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) };
 }
@@ -83,12 +91,15 @@ export class RemoteError extends Error {
   readonly code: string | undefined;
   /** In a batch, the index of the item that failed. */
   readonly item: number | undefined;
+  /** The protection domain an isolation error named. */
+  readonly domain: string | undefined;
 
   constructor(wire: WireError) {
     super(wire.message);
     this.name = wire.name;
     this.code = wire.code;
     this.item = wire.item;
+    this.domain = wire.domain;
     if (wire.stack) this.stack = wire.stack;
   }
 }

@@ -11,11 +11,13 @@ import { planToMermaid } from './mermaid.js';
 
 /**
  * Where a single step runs: on the thread of its lane (`main-thread`, state by reference), on that
- * thread inside the function's own protection domain (`domain`: MPK, state by reference), on a worker
+ * thread inside the function's own protection domain (`domain`: MPK, state by reference), in its own
+ * protection domain in the runtime's supervised domain host process (`domain-host`: MPK, state
+ * v8-serialised over IPC), on a worker
  * thread of this process (buffers moved, the rest structured-cloned), in a child process of this
  * container (v8-serialised over IPC), or in another container (over HTTP).
  */
-export type Placement = 'main-thread' | 'domain' | 'worker-thread' | 'child-process' | 'container';
+export type Placement = 'main-thread' | 'domain' | 'domain-host' | 'worker-thread' | 'child-process' | 'container';
 
 /**
  * How the branches of a `parallel` or the items of a `map` run: concurrently on the event loop

@@ -21,7 +21,24 @@ export interface PlanningContext {
    * functions already hold a domain of this runtime. Absent: `machine.mpk.freeKeys` free, none held.
    */
   readonly domains?: DomainBudget;
+  /**
+   * Where protection domains live where MPK is available (default `'supervised'`): in the domain host,
+   * a child process that the runtime supervises, or in the runtime's own process (`'in-process'`).
+   */
+  readonly domainHosting?: DomainHosting;
 }
+
+/**
+ * Where `isolation: 'domain'` functions run where MPK is available.
+ * - `'supervised'`: in the domain host, a child process shared by the runtime's domain functions, each
+ *   in its own domain. A plain (unguarded) access to another domain's memory kills the host, not the
+ *   application, and the step fails with `IsolationViolationError`. State crosses to the host over IPC.
+ * - `'in-process'`: on the calling thread, in the runtime's own process: no hop, and the shared heap
+ *   hands state from one domain to the next by reference. A guarded access still fails the step, but
+ *   an unguarded one faults in this process, which then dies: for code trusted to use the guarded
+ *   accessors, where the hop would cost more than the function.
+ */
+export type DomainHosting = 'supervised' | 'in-process';
 
 /** What the planner may spend on protection domains (one key each, plus one for the shared heap). */
 export interface DomainBudget {
@@ -44,8 +61,9 @@ const SPILL_PAYBACK = 3;
  * Turns a validated workflow graph into a plan: where every step runs, and why.
  *
  * - A sequence is a **lane** on one thread; each step gets the previous output by reference.
- * - `isolation: 'process'` puts a function in a child process. `isolation: 'domain'` runs it on the
- *   calling thread inside its own protection domain (MPK) while a protection key is left for it (one
+ * - `isolation: 'process'` puts a function in a child process. `isolation: 'domain'` runs it inside its
+ *   own protection domain (MPK), in the supervised domain host or on the calling thread (see
+ *   {@link DomainHosting}), while a protection key is left for it (one
  *   per function, plus one for the shared heap); a child process isolates it instead where MPK is
  *   unavailable, where the keys ran out (the functions planned later), or where its `run` is `async`
  *   (PKRU, the register holding a thread's key rights, belongs to the thread: after an `await`, other
@@ -130,7 +148,12 @@ function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningC
       why = "isolation 'process': its own child process, state v8-serialised over IPC";
     } else {
       const domain = domains.place(spec.name);
-      if (domain.placed) return ['domain', domain.reason];
+      if (domain.placed) {
+        if ((context.domainHosting ?? 'supervised') === 'in-process') return ['domain', domain.reason];
+        if (context.processes && offThread === true) return ['domain-host', domain.reason];
+        const cannot = context.processes ? offThread : 'child processes are disabled in this runtime';
+        return ['domain', `${domain.reason}; not in the supervised domain host because ${cannot}: in a domain of this process, where an unguarded access to another domain's memory ends this process`];
+      }
       why = domain.reason;
     }
     if (!context.processes) return ['main-thread', `${why}; but child processes are disabled in this runtime, so it runs here UNISOLATED`];
@@ -188,7 +211,10 @@ function domainAllocator(workflow: Workflow<unknown, unknown>, context: Planning
     }
     const inDomain = (how: string): DomainDecision => ({
       placed: true,
-      reason: `isolation 'domain': runs synchronously on the calling thread inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}" that hands its output on by reference; other domains' heaps are denied while it runs`,
+      reason:
+        (context.domainHosting ?? 'supervised') === 'in-process'
+          ? `isolation 'domain': runs synchronously on the calling thread inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}" that hands its output on by reference; other domains' heaps are denied while it runs`
+          : `isolation 'domain': runs in the domain host (a child process this runtime supervises, shared by its domain functions) inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}"; other domains' heaps are denied while it runs, and an unguarded access to one kills the host, not this process, and fails the step with IsolationViolationError; state is copied over IPC`,
     });
     if (budget.held.has(fn)) return inDomain('its key is held already');
     const need = sharedHeld ? 1 : 2;

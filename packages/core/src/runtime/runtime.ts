@@ -8,7 +8,7 @@ import { validateWorkflow } from '../graph/validate.js';
 import { probeMachine, type MachineInfo } from '../planner/machine.js';
 import { Measurements } from '../planner/measurements.js';
 import type { Plan, RuntimeMode } from '../planner/plan.js';
-import { planWorkflow, type PlanningContext } from '../planner/planner.js';
+import { planWorkflow, type DomainBudget, type DomainHosting, type PlanningContext } from '../planner/planner.js';
 import { createTierFactories, type TierOptions } from './tier-factories.js';
 import { TierSet } from './tier-set.js';
 import type { Workflow } from '../workflow.js';
@@ -31,6 +31,13 @@ export interface RuntimeOptions extends TierOptions {
   readonly retryBackoff?: Partial<BackoffSpec>;
   /** Keep the durations measured on runs in this JSON file (loaded at start, saved at `close()`). */
   readonly measurementsFile?: string;
+  /**
+   * Where `isolation: 'domain'` functions run where MPK is available: `'supervised'` (default) in the
+   * domain host, a child process whose death from a stray access becomes the step's
+   * `IsolationViolationError`; `'in-process'` on the calling thread, with no hop but no supervisor.
+   * See {@link DomainHosting}.
+   */
+  readonly domainHosting?: DomainHosting;
 }
 
 /** Options of one invocation. */
@@ -62,8 +69,10 @@ export class Runtime {
   private readonly backoff: BackoffSpec;
   private readonly tiers: TierSet;
   private readonly workerThreads: number;
-  /** Protection domains of `isolation: 'domain'` functions (created when a plan first places one). */
+  /** Protection domains of `isolation: 'domain'` functions placed in this process (created when a plan first places one). */
   private readonly domains = new DomainManager();
+  /** Functions placed in the domain host: their domains live there (created as the host loads them). */
+  private readonly hosted = new Set<string>();
   private closed = false;
   /** Durations measured on earlier runs, which the planner uses. */
   readonly measurements: Measurements;
@@ -119,16 +128,28 @@ export class Runtime {
    */
   private planWithDomains(wf: Workflow<unknown, unknown>): Plan {
     for (let tries = 0; ; tries++) {
-      const domains = this.mode === 'faastlane' && this.machine.mpk.available ? this.domains.budget() : undefined;
+      const domains = this.mode === 'faastlane' && this.machine.mpk.available ? this.domainBudget() : undefined;
       const plan = planWorkflow(wf, { ...this.planningContext(), domains });
       if (!domains) return plan;
       try {
         this.domains.reserve(plan);
+        for (const task of plan.tasks()) if (task.placement === 'domain-host') this.hosted.add(task.fn);
         return plan;
       } catch (error) {
         if (!(error instanceof KeyExhaustedError) || tries >= 2) throw error;
       }
     }
+  }
+
+  /**
+   * The keys a plan may spend. The domain host is a fresh process with as many free keys as this one
+   * had before it took any, so one count serves both: a key taken here also counts against the host
+   * (conservative: a plan may fall back to processes a little early, never run out of keys).
+   */
+  private domainBudget(): DomainBudget {
+    const here = this.domains.budget();
+    if (this.hosted.size === 0) return here;
+    return { freeKeys: here.freeKeys, held: new Set([...here.held, ...this.hosted]), sharedHeld: true };
   }
 
   /** Calls other containers can take at once: measured once the tier runs, else from the options. */
@@ -147,6 +168,7 @@ export class Runtime {
       processes: this.options.childProcesses !== 0,
       containerCapacity: this.containerCapacity(),
       measurements: this.measurements,
+      domainHosting: this.options.domainHosting ?? 'supervised',
     };
   }
 
@@ -276,6 +298,12 @@ function checkOptions(options: RuntimeOptions): void {
   ];
   for (const [name, value] of counts) {
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new RangeError(`Runtime option ${name} must be a whole number >= 0, got ${value}`);
+  }
+  if (options.domainHosts !== undefined && !(Number.isInteger(options.domainHosts) && options.domainHosts >= 1)) {
+    throw new RangeError(`Runtime option domainHosts must be a whole number >= 1, got ${options.domainHosts}`);
+  }
+  if (options.domainHosting !== undefined && options.domainHosting !== 'supervised' && options.domainHosting !== 'in-process') {
+    throw new RangeError(`Runtime option domainHosting must be 'supervised' or 'in-process', got ${String(options.domainHosting)}`);
   }
   if (options.mode !== undefined && options.mode !== 'faastlane' && options.mode !== 'function-per-container') {
     throw new RangeError(`Runtime option mode must be 'faastlane' or 'function-per-container', got ${String(options.mode)}`);

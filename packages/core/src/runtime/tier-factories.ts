@@ -4,6 +4,7 @@ import { EmbeddedContainerProvider } from '../containers/embedded-provider.js';
 import { FunctionPerContainerTier } from '../containers/function-per-container.js';
 import type { FnRef } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
+import { DomainHostPool } from '../tiers/domain-host-pool.js';
 import { ProcessPool } from '../tiers/process-pool.js';
 import { WorkerPool } from '../tiers/worker-pool.js';
 import type { TierFactories } from './tier-set.js';
@@ -19,6 +20,11 @@ export interface TierOptions {
    * functions run unisolated). Each isolated function gets its own, never shared with another.
    */
   readonly childProcesses?: number;
+  /**
+   * Processes of the domain host, where `isolation: 'domain'` functions run in their protection domains
+   * when MPK is available and `domainHosting` is `'supervised'` (default 1; each runs one call at a time).
+   */
+  readonly domainHosts?: number;
   /**
    * Other containers that wide groups may spill to. Default: none in `faastlane` mode (a single
    * container, the paper's default); `false` disables them.
@@ -56,6 +62,7 @@ export function createTierFactories(mode: RuntimeMode, options: TierOptions & { 
         ? () => WorkerPool.start({ size: options.workerThreads, ...(options.workerResourceLimits ? { resourceLimits: options.workerResourceLimits } : {}) })
         : undefined,
     childProcesses: processes > 0 ? () => ProcessPool.start({ size: processes }) : undefined,
+    domainHost: processes > 0 ? () => DomainHostPool.start({ size: options.domainHosts ?? 1 }) : undefined,
     containers: mode === 'function-per-container' ? () => baselineTier(options.baseline) : spillTier(options.containers),
   };
 }

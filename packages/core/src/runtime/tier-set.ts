@@ -10,6 +10,8 @@ export interface TierFactories {
   readonly workerThreads?: TierFactory;
   /** Isolated functions: each function gets processes of its own, never shared with another function. */
   readonly childProcesses?: (fn: string) => Promise<Tier>;
+  /** The supervised processes of the `isolation: 'domain'` functions (each in its own protection domain there). */
+  readonly domainHost?: TierFactory;
   /** Other containers (spill), or in `function-per-container` mode the containers of every function. */
   readonly containers?: TierFactory;
 }
@@ -111,10 +113,14 @@ export class TierSet {
       case 'child-process':
         if (f.childProcesses) return f.childProcesses(fn);
         break;
+      case 'domain-host':
+        if (f.domainHost) return f.domainHost();
+        break;
       case 'container':
         if (f.containers) return f.containers();
         break;
       case 'main-thread':
+      case 'domain':
         break;
     }
     return Promise.reject(new Error(`this runtime has no ${placement} tier`));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fromWireError, type CallResponse, type FnRef } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
-import { TierCrashError, type Tier, type TierCall, type TierKind } from './tier.js';
+import { TierCrashError, type ProtectionFault, type Tier, type TierCall, type TierKind } from './tier.js';
 import { collectTransferables } from './transferables.js';
 
 /** Options every pool takes. */
@@ -36,8 +36,8 @@ export interface Channel {
 
 export interface ChannelEvents {
   message(message: FromHost): void;
-  /** It is gone (exited, crashed, killed); `detail` says how. Called once. */
-  exit(detail: string): void;
+  /** It is gone (exited, crashed, killed); `detail` says how, `fault` what killed it if it was a protection-key fault. Called once. */
+  exit(detail: string, fault?: ProtectionFault): void;
 }
 
 /** Opens a channel: starts a worker thread or child process running the host entry. */
@@ -217,10 +217,10 @@ export abstract class HostPool implements Tier {
             void channel.kill();
           }
         },
-        exit: (detail) => {
+        exit: (detail, fault) => {
           // Before `ready` the launch settles whatever happened meanwhile (a close, say), so that its timer goes.
-          if (!ready) fail(new TierCrashError(this.kind, channel.where, `${detail} before it was ready`));
-          else if (slot.channel === channel) this.died(slot, detail);
+          if (!ready) fail(new TierCrashError(this.kind, channel.where, `${detail} before it was ready`, fault));
+          else if (slot.channel === channel) this.died(slot, detail, fault);
         },
       });
       slot.channel = channel;
@@ -310,13 +310,13 @@ export abstract class HostPool implements Tier {
   }
 
   /** The worker or process in `slot` is gone: fail its call, start another. */
-  private died(slot: Slot, detail: string): void {
+  private died(slot: Slot, detail: string, fault: ProtectionFault | undefined): void {
     const channel = slot.channel;
     const pending = slot.running;
     slot.channel = undefined;
     slot.running = undefined;
     slot.state = 'dead';
-    if (pending) pending.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', detail));
+    if (pending) pending.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', detail, fault));
     this.replace(slot);
   }
 }

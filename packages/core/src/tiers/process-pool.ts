@@ -1,7 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { parseFaultReport } from '@faastlane/native-mpk';
 import type { FromHost } from './protocol.js';
 import { HostPool, hostEntry, inheritedExecArgv, type Channel, type ChannelEvents, type PoolOptions } from './pool.js';
+import type { ProtectionFault } from './tier.js';
 
 /** Options of `ProcessPool.start`. */
 export interface ProcessPoolOptions extends PoolOptions {
@@ -34,7 +37,7 @@ export class ProcessPool extends HostPool {
   readonly kind = 'child-process' as const;
 
   private constructor(options: ProcessPoolOptions) {
-    super(options, openProcess.bind(null, fileURLToPath(hostEntry('process-main.js')), options), false);
+    super(options, (events) => openProcess(fileURLToPath(hostEntry('process-main.js')), options, events), false);
   }
 
   /** Starts `size` processes in parallel; resolves once every one is up and has loaded `preload` (warm before first use). */
@@ -43,12 +46,26 @@ export class ProcessPool extends HostPool {
   }
 }
 
-function openProcess(entry: string, options: ProcessPoolOptions, events: ChannelEvents): Channel {
+/**
+ * The child's file descriptor that `faultReports` opens: a pipe whose other end the parent reads, where
+ * the addon reports a fatal protection-key fault before the process dies (fds 0-2 are stdio, 3 the IPC channel).
+ */
+export const FAULT_REPORT_FD = 4;
+
+/**
+ * Forks a host entry and makes a `Channel` of it. With `faultReports`, the child gets a pipe at
+ * {@link FAULT_REPORT_FD} and a death after a fault report on it is reported as that protection fault.
+ */
+export function openProcess(entry: string, options: ProcessPoolOptions, events: ChannelEvents, faultReports = false): Channel {
   const child = fork(entry, [], {
     serialization: 'advanced',
     execArgv: options.execArgv ? [...options.execArgv] : inheritedExecArgv(),
     ...(options.env ? { env: options.env } : {}),
+    ...(faultReports ? { stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] } : {}),
   });
+  // A pipe is a socket: like the IPC channel, it must not keep the parent alive while the child idles.
+  const reportPipe = faultReports ? (child.stdio[FAULT_REPORT_FD] as (Readable & { ref?(): void; unref?(): void }) | null | undefined) : undefined;
+  const reports = faultReports ? collectReports(reportPipe) : undefined;
   track(child);
   const where = child.pid === undefined ? 'child process' : `pid ${child.pid}`;
   let fatal: string | undefined;
@@ -58,7 +75,8 @@ function openProcess(entry: string, options: ProcessPoolOptions, events: Channel
       if (gone) return;
       gone = true;
       resolve();
-      events.exit(fatal ? `${detail} after uncaught ${fatal}` : detail);
+      const fault = reports?.fault();
+      events.exit(fatal ? `${detail} after uncaught ${fatal}` : fault ? `${detail} after a protection-key fault on key ${fault.pkey} at ${fault.address}` : detail, fault);
     };
     // 'close' rather than 'exit': it comes after the last IPC message has been read.
     child.once('close', (code, signal) => end(signal ? `was killed by ${signal}` : `exited with code ${code}`));
@@ -86,10 +104,29 @@ function openProcess(entry: string, options: ProcessPoolOptions, events: Channel
     ref: () => {
       child.ref();
       child.channel?.ref();
+      reportPipe?.ref?.();
     },
     unref: () => {
       child.unref();
       child.channel?.unref();
+      reportPipe?.unref?.();
+    },
+  };
+}
+
+/** Reads what a child writes on its fault-report pipe (a line or two at most; the rest is dropped). */
+function collectReports(pipe: Readable | null | undefined): { fault(): ProtectionFault | undefined } {
+  let text = '';
+  pipe?.setEncoding('utf8');
+  pipe?.on('data', (chunk: string) => {
+    if (text.length < 4096) text += chunk;
+  });
+  // A reader that failed leaves only the exit to report; it must not crash the parent.
+  pipe?.on('error', () => undefined);
+  return {
+    fault: () => {
+      const report = parseFaultReport(text);
+      return report && { pkey: report.pkey, domain: report.domain, address: `0x${report.address.toString(16)}` };
     },
   };
 }

@@ -38,7 +38,7 @@ export interface TierCall {
  * `signal.reason` when the signal fired. The executor turns these into typed step errors.
  */
 export interface Tier {
-  /** `worker-thread`, `child-process`, `container`. */
+  /** `worker-thread`, `child-process`, `domain-host`, `container`. */
   readonly kind: TierKind;
   /** How many calls run at once (the rest queue). */
   readonly capacity: number;
@@ -49,7 +49,19 @@ export interface Tier {
   close(): Promise<void>;
 }
 
-export type TierKind = 'worker-thread' | 'child-process' | 'container';
+export type TierKind = 'worker-thread' | 'child-process' | 'domain-host' | 'container';
+
+/**
+ * A protection-key fault that killed a process running protection domains, as its signal handler
+ * reported it just before the process died (see `@faastlane/native-mpk` `reportFaultsTo`).
+ */
+export interface ProtectionFault {
+  readonly pkey: number;
+  /** The domain whose memory was touched, when the key was one of the addon's. */
+  readonly domain: string | undefined;
+  /** The faulting address, `0x...`. */
+  readonly address: string;
+}
 
 /** The worker, process or container running a call died (crash, `process.exit`, out of memory, killed). */
 export class TierCrashError extends Error {
@@ -58,6 +70,8 @@ export class TierCrashError extends Error {
     /** Which worker, process or container: e.g. `worker 3`, `pid 1234`, `http://127.0.0.1:4001`. */
     readonly where: string,
     detail: string,
+    /** Set when it died of a protection-key fault (plain code touching another domain's memory). */
+    readonly protectionFault?: ProtectionFault,
   ) {
     super(`${tier} ${where} died: ${detail}`);
     this.name = 'TierCrashError';
