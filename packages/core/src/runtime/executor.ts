@@ -22,6 +22,7 @@ import { collectTransferables } from '../tiers/transferables.js';
 import { keeping, keepingShared, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
+import { watchAbort } from './abort-watch.js';
 import { backoffDelay } from './backoff.js';
 import type { EventBody } from './events.js';
 
@@ -40,6 +41,27 @@ export interface ExecutionEnv {
   readonly domains?: DomainManager;
 }
 
+/** When a function ran, where it ran (wall clock, ms since the epoch): filled in as the attempt goes. */
+interface Ran {
+  start?: number;
+  end?: number;
+}
+
+/** `performance.now()` when `run` was called, for the call's measured durations. */
+interface Clock {
+  started: number;
+}
+
+/** What every attempt of one task shares. */
+interface TaskCall {
+  readonly def: FnDefinition;
+  readonly placement: Placement;
+  readonly input: unknown;
+  readonly path: string;
+  readonly signal: AbortSignal;
+  readonly mode: LaneMode;
+}
+
 /** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */
 const CHUNKS_PER_THREAD = 4;
 
@@ -51,16 +73,36 @@ const CHUNKS_PER_THREAD = 4;
 export class Executor {
   constructor(private readonly env: ExecutionEnv) {}
 
-  async lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode = TOP): Promise<unknown> {
+  lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode = TOP): Promise<unknown> {
+    try {
+      const out = this.steps(lane.steps, 0, input, scope, signal, mode);
+      return out instanceof Promise ? out : Promise.resolve(out);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs `steps` from `from` on. A step that completes synchronously (a synchronous function on
+   * this thread) hands its output straight to the next one, with no promise or microtask between
+   * them; the first step that is pending returns a promise of the rest of the lane. The result is
+   * the lane's output, or a promise of it; a synchronous failure throws.
+   */
+  private steps(steps: readonly StepPlan[], from: number, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
     let value = input;
-    for (const step of lane.steps) {
+    for (let i = from; i < steps.length; i++) {
       if (signal.aborted) throw signal.reason;
-      value = await this.step(step, value, scope, signal, mode);
+      const out = this.step(steps[i] as StepPlan, value, scope, signal, mode);
+      if (out instanceof Promise) {
+        return i + 1 === steps.length ? out : out.then((v: unknown) => this.steps(steps, i + 1, v, scope, signal, mode));
+      }
+      value = out;
     }
     return value;
   }
 
-  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
+  /** One step: its output, or a promise of it (a step's output is never itself a promise: those are awaited). */
+  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
     switch (step.kind) {
       case 'task':
         return this.task(step, input, stepPath.child(scope, step.name), signal, mode);
@@ -77,116 +119,195 @@ export class Executor {
     }
   }
 
-  private async task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
+  /** A function call, with its retries: the output, or a promise of it when the call did not finish synchronously. */
+  private task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal, mode: LaneMode): unknown {
     const def = this.env.workflow.functions.get(plan.fn);
     if (!def) throw new WorkflowValidationError([{ path, message: `unknown function "${plan.fn}"` }]);
     const placement: Placement = mode.spilled && plan.placement === 'worker-thread' ? 'container' : plan.placement;
-    const maxAttempts = 1 + def.spec.retries;
+    return this.tryTask({ def, placement, input, path, signal, mode }, 1);
+  }
+
+  /** One attempt of a task, then the next one if it fails and may be retried. */
+  private tryTask(call: TaskCall, attempt: number): unknown {
+    const { def, placement, input, path, signal } = call;
+    if (signal.aborted) throw signal.reason;
+    this.env.emit({ type: 'step.started', path, attempt });
+    const started = performance.now();
+    const ran: Ran = {};
+    let out: unknown;
+    try {
+      if (def.inputType) {
+        out = raceAbort(validateInput(path, def.inputType, input), signal).then(() => this.run(call, attempt, ran));
+      } else {
+        out = this.run(call, attempt, ran);
+      }
+    } catch (raw) {
+      return this.taskFailed(call, attempt, started, raw);
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (output: unknown) => this.taskDone(call, attempt, started, ran, output),
+        (raw: unknown) => this.taskFailed(call, attempt, started, raw),
+      );
+    }
+    return this.taskDone(call, attempt, started, ran, out);
+  }
+
+  /** The attempt itself, where the plan placed it: its output, or a promise of it. */
+  private run(call: TaskCall, attempt: number, ran: Ran): unknown {
+    const { def, placement, input, path, signal, mode } = call;
+    if (placement === 'main-thread' || placement === 'domain') return this.attempt(def, input, path, attempt, signal, placement === 'domain', ran);
     // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
     const transfer = def.spec.retries === 0;
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw signal.reason;
-      this.env.emit({ type: 'step.started', path, attempt });
-      const started = performance.now();
-      const ran: { start?: number; end?: number } = {};
-      try {
-        if (def.inputType) await raceAbort(validateInput(path, def.inputType, input), signal);
-        const output =
-          placement === 'main-thread' || placement === 'domain'
-            ? await this.attempt(def, input, path, attempt, signal, placement === 'domain', ran)
-            : await this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input), ran);
-        const durationMs = performance.now() - started;
-        const span = ran.start !== undefined && ran.end !== undefined ? { start: ran.start, end: ran.end } : undefined;
-        this.env.emit({ type: 'step.completed', path, attempt, durationMs, ...(span ? { ran: span } : {}) });
-        if (span && placement !== 'main-thread' && placement !== 'domain') {
-          // Off this thread the round trip mixes the function's own time (measured where it ran)
-          // with the hop there and back (and any queueing): each is recorded for what it is.
-          const ownMs = span.end - span.start;
-          this.env.measurements.recordCall(def.spec.name, ownMs);
-          this.env.measurements.recordHop(placement, Math.max(0, durationMs - ownMs));
-        }
-        return output;
-      } catch (raw) {
-        const error = asStepError(raw, path, attempt);
-        const willRetry = attempt < maxAttempts && isRetriable(error) && !signal.aborted;
-        this.env.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
-        if (!willRetry) throw error;
-        const delayMs = backoffDelay(this.env.backoff, attempt);
-        this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
-        await sleep(delayMs, signal);
-      }
+    return this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input), ran);
+  }
+
+  /** Reports a completed attempt and returns its output (a failure to report it fails the attempt, as before). */
+  private taskDone(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
+    try {
+      return this.completed(call, attempt, started, ran, output);
+    } catch (raw) {
+      return this.taskFailed(call, attempt, started, raw);
     }
   }
 
+  private completed(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
+    const { def, placement, path } = call;
+    const durationMs = performance.now() - started;
+    const span = ran.start !== undefined && ran.end !== undefined ? { start: ran.start, end: ran.end } : undefined;
+    this.env.emit(span ? { type: 'step.completed', path, attempt, durationMs, ran: span } : { type: 'step.completed', path, attempt, durationMs });
+    if (span && placement !== 'main-thread' && placement !== 'domain') {
+      // Off this thread the round trip mixes the function's own time (measured where it ran)
+      // with the hop there and back (and any queueing): each is recorded for what it is.
+      const ownMs = span.end - span.start;
+      this.env.measurements.recordCall(def.spec.name, ownMs);
+      this.env.measurements.recordHop(placement, Math.max(0, durationMs - ownMs));
+    }
+    return output;
+  }
+
+  /** Reports a failed attempt; throws its typed error, or returns the promise of the retry. */
+  private taskFailed(call: TaskCall, attempt: number, started: number, raw: unknown): Promise<unknown> {
+    const { def, path, signal } = call;
+    const error = asStepError(raw, path, attempt);
+    const willRetry = attempt < 1 + def.spec.retries && isRetriable(error) && !signal.aborted;
+    this.env.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
+    if (!willRetry) throw error;
+    const delayMs = backoffDelay(this.env.backoff, attempt);
+    this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
+    return sleep(delayMs, signal).then(() => this.tryTask(call, attempt + 1));
+  }
+
   /**
-   * One attempt of a function on this thread, bounded by its timeout and the run's signal. In a
-   * domain (`inDomain`), the synchronous call of `run` (and the first construction of the instance)
-   * happens inside the function's protection domain; see `DomainManager.run`.
+   * One attempt of a function on this thread, bounded by its timeout and the run's signal: the
+   * output when `run` returned a value, else a promise of it. In a domain (`inDomain`), the
+   * synchronous call of `run` (and the first construction of the instance) happens inside the
+   * function's protection domain; see `DomainManager.run`.
+   *
+   * `ran.start` is taken just before `run` is called (after the instance and context are ready) and
+   * `ran.end` as soon as its result is there, so that the runtime's own work between functions
+   * counts as interaction latency, not as the functions' time.
    */
-  private attempt(
-    def: FnDefinition,
-    input: unknown,
-    path: string,
-    attempt: number,
-    signal: AbortSignal,
-    inDomain: boolean,
-    ran: { start?: number; end?: number },
-  ): Promise<unknown> {
+  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain: boolean, ran: Ran): unknown {
     const timeoutMs = def.spec.timeoutMs;
-    const ctx = (s: AbortSignal, heap: FnHeap, shared: FnHeap): FnContext => ({
-      runId: this.env.runId,
-      workflow: this.env.workflow.name,
-      stepPath: path,
-      attempt,
-      signal: s,
-      heap,
-      shared,
-    });
-    const invoke = (s: AbortSignal): unknown => {
-      if (!inDomain) return this.env.instance(def).run(input as never, ctx(s, PLAIN_HEAP, PLAIN_HEAP));
-      const domains = this.env.domains;
-      if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
-      return domains.run(def.spec.name, path, (heap, shared) => this.env.instance(def).run(input as never, ctx(s, heap, shared)));
-    };
-    const name = def.spec.name;
-    const started = performance.now();
-    ran.start = wallClock();
-    // The synchronous part of `run` is computation on this thread; the rest is waiting. Both are
-    // measured so that the planner can tell CPU-bound functions from I/O-bound ones.
-    const measure = <T>(result: T | PromiseLike<T>): Promise<T> => {
-      const syncMs = performance.now() - started;
-      if (!isThenable(result)) {
-        ran.end = wallClock();
-        this.env.measurements.recordCall(name, syncMs, syncMs);
-        return Promise.resolve(result);
-      }
-      return Promise.resolve(result).then((value) => {
-        ran.end = wallClock();
-        this.env.measurements.recordCall(name, performance.now() - started, syncMs);
-        return value;
-      });
-    };
-    if (timeoutMs === undefined) return raceAbort(measure(invoke(signal)), signal);
+    if (timeoutMs === undefined) {
+      const clock: Clock = { started: 0 };
+      const result = this.invoke(def, input, path, attempt, signal, inDomain, ran, clock);
+      return this.measured(def.spec.name, result, clock.started, ran, signal);
+    }
 
     const { controller, dispose } = childController(signal);
-    const timeout = new StepTimeoutError(path, timeoutMs, attempt);
-    const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+    let timeout: StepTimeoutError | undefined;
+    const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt));
+    const timer = setTimeout(() => controller.abort(timedOut()), timeoutMs);
     const settle = (): void => {
       clearTimeout(timer);
       dispose();
     };
+    const clock: Clock = { started: 0 };
+    let result: unknown;
     try {
-      const result = invoke(controller.signal);
-      if (!isThenable(result)) {
-        settle();
-        // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
-        return performance.now() - started > timeoutMs ? Promise.reject(timeout) : measure(result);
-      }
-      return raceAbort(measure(result), controller.signal).finally(settle);
+      result = this.invoke(def, input, path, attempt, controller.signal, inDomain, ran, clock);
     } catch (error) {
       settle();
-      return Promise.reject(error);
+      throw error;
     }
+    if (!isThenable(result)) {
+      settle();
+      // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
+      if (performance.now() - clock.started > timeoutMs) throw timedOut();
+      return this.measured(def.spec.name, result, clock.started, ran, signal);
+    }
+    return (this.measured(def.spec.name, result, clock.started, ran, controller.signal) as Promise<unknown>).then(
+      (value) => {
+        settle();
+        return value;
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
+  }
+
+  /** Calls `run` (in the function's domain when `inDomain`), stamping `ran.start` and `clock.started` just before. */
+  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain: boolean, ran: Ran, clock: Clock): unknown {
+    const ctx = (heap: FnHeap, shared: FnHeap): FnContext => ({
+      runId: this.env.runId,
+      workflow: this.env.workflow.name,
+      stepPath: path,
+      attempt,
+      signal,
+      heap,
+      shared,
+    });
+    if (!inDomain) {
+      const instance = this.env.instance(def);
+      const context = ctx(PLAIN_HEAP, PLAIN_HEAP);
+      clock.started = performance.now();
+      ran.start = wallClock();
+      return instance.run(input as never, context);
+    }
+    const domains = this.env.domains;
+    if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
+    return domains.run(def.spec.name, path, (heap, shared) => {
+      const instance = this.env.instance(def);
+      const context = ctx(heap, shared);
+      clock.started = performance.now();
+      ran.start = wallClock();
+      return instance.run(input as never, context);
+    });
+  }
+
+  /**
+   * Stamps `ran.end` and records the call's time. The synchronous part of `run` is computation on
+   * this thread; the rest is waiting. Both are measured so that the planner can tell CPU-bound
+   * functions from I/O-bound ones. A pending result is raced against `signal`.
+   */
+  private measured(name: string, result: unknown, started: number, ran: Ran, signal: AbortSignal): unknown {
+    const syncMs = performance.now() - started;
+    if (!isThenable(result)) {
+      ran.end = wallClock();
+      this.env.measurements.recordCall(name, syncMs, syncMs);
+      if (signal.aborted) throw signal.reason;
+      return result;
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<unknown>((resolve, reject) => {
+      const unwatch = watchAbort(signal, () => reject(signal.reason));
+      result.then(
+        (value) => {
+          ran.end = wallClock();
+          unwatch();
+          this.env.measurements.recordCall(name, performance.now() - started, syncMs);
+          resolve(value);
+        },
+        (error: unknown) => {
+          unwatch();
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -202,7 +323,7 @@ export class Executor {
     signal: AbortSignal,
     transfer: boolean,
     keep: ReadonlySet<ArrayBuffer>,
-    ran: { start?: number; end?: number },
+    ran: Ran,
   ): Promise<unknown> {
     const module = def.spec.module;
     if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
@@ -222,10 +343,20 @@ export class Executor {
         ran.end = span.end;
       },
     });
-    return raceAbort(call, controller.signal).finally(() => {
+    const settle = (): void => {
       clearTimeout(timer);
       dispose();
-    });
+    };
+    return raceAbort(call, controller.signal).then(
+      (output) => {
+        settle();
+        return output;
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
   }
 
   private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
