@@ -62,6 +62,38 @@ interface TaskCall {
   readonly mode: LaneMode;
 }
 
+/**
+ * `pending`, or the signal's reason as soon as it aborts (like `raceAbort`, through `watchAbort`);
+ * `cleanup` runs when either happens.
+ */
+function watched(pending: PromiseLike<unknown>, signal: AbortSignal, cleanup: (() => void) | undefined): Promise<unknown> {
+  if (signal.aborted) {
+    cleanup?.();
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<unknown>((resolve, reject) => {
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      unwatch();
+      cleanup?.();
+      return true;
+    };
+    const unwatch = watchAbort(signal, () => {
+      if (finish()) reject(signal.reason);
+    });
+    pending.then(
+      (value) => {
+        if (finish()) resolve(value);
+      },
+      (error: unknown) => {
+        if (finish()) reject(error);
+      },
+    );
+  });
+}
+
 /** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */
 const CHUNKS_PER_THREAD = 4;
 
@@ -292,22 +324,15 @@ export class Executor {
       if (signal.aborted) throw signal.reason;
       return result;
     }
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<unknown>((resolve, reject) => {
-      const unwatch = watchAbort(signal, () => reject(signal.reason));
-      result.then(
-        (value) => {
-          ran.end = wallClock();
-          unwatch();
-          this.env.measurements.recordCall(name, performance.now() - started, syncMs);
-          resolve(value);
-        },
-        (error: unknown) => {
-          unwatch();
-          reject(error);
-        },
-      );
-    });
+    return watched(
+      result.then((value) => {
+        ran.end = wallClock();
+        this.env.measurements.recordCall(name, performance.now() - started, syncMs);
+        return value;
+      }),
+      signal,
+      undefined,
+    );
   }
 
   /**
@@ -329,34 +354,37 @@ export class Executor {
     if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
     const tier = this.env.tier(placement, def.spec.name);
     const timeoutMs = def.spec.timeoutMs;
-    const { controller, dispose } = childController(signal);
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
-    const call = tier.call({
-      fn: { module, name: def.spec.name },
-      input,
-      ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
-      signal: controller.signal,
-      transfer,
-      keep,
-      onRan: (span) => {
-        ran.start = span.start;
-        ran.end = span.end;
-      },
-    });
-    const settle = (): void => {
-      clearTimeout(timer);
-      dispose();
-    };
-    return raceAbort(call, controller.signal).then(
-      (output) => {
-        settle();
-        return output;
-      },
-      (error: unknown) => {
-        settle();
-        throw error;
-      },
-    );
+    // Without a timeout of its own the call needs no signal of its own either: the run's will do.
+    let callSignal = signal;
+    let cleanup: (() => void) | undefined;
+    if (timeoutMs !== undefined) {
+      const { controller, dispose } = childController(signal);
+      const timer = setTimeout(() => controller.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
+      callSignal = controller.signal;
+      cleanup = () => {
+        clearTimeout(timer);
+        dispose();
+      };
+    }
+    let call: Promise<unknown>;
+    try {
+      call = tier.call({
+        fn: { module, name: def.spec.name },
+        input,
+        ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
+        signal: callSignal,
+        transfer,
+        keep,
+        onRan: (span) => {
+          ran.start = span.start;
+          ran.end = span.end;
+        },
+      });
+    } catch (error) {
+      cleanup?.();
+      throw error;
+    }
+    return watched(call, callSignal, cleanup);
   }
 
   private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
