@@ -62,7 +62,7 @@ try {
     mode,
     p50Ms: percentile(times, 50),
     p95Ms: percentile(times, 95),
-    peakRssMb: sampler.stop() / (1024 * 1024),
+    peakRssMb: (await sampler.stop()) / (1024 * 1024),
     runs,
     calls: [...calls.values()].reduce((a, b) => a + b, 0),
     interactionP50Ms: percentile(gaps, 50),

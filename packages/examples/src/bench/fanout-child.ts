@@ -32,7 +32,7 @@ try {
     times.push(performance.now() - t0);
     if (out !== expected) throw new Error(`run ${i} gave ${out}, expected ${expected}`);
   }
-  const peak = sampler.stop();
+  const peak = await sampler.stop();
   const group = rt.plan(fanout).root.steps[0];
   const result: FanoutResult = {
     mode,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Resident memory of a process and all its descendants (child processes, containers on loopback),
@@ -9,18 +10,18 @@ import { Worker } from 'node:worker_threads';
  * tree's own processes are read; where the kernel has no `children` files, every process in /proc
  * is read and the tree is found from their parents.
  */
-export function treeRss(root: number): number {
-  const walked = walkTree(root);
-  return walked ?? scanTree(root);
+export function treeRss(root: number, exclude?: number): number {
+  const walked = walkTree(root, exclude);
+  return walked ?? scanTree(root, exclude);
 }
 
-function walkTree(root: number): number | undefined {
+function walkTree(root: number, exclude: number | undefined): number | undefined {
   let total = 0;
   const stack = [root];
   const seen = new Set<number>();
   while (stack.length) {
     const pid = stack.pop() as number;
-    if (seen.has(pid)) continue;
+    if (seen.has(pid) || pid === exclude) continue;
     seen.add(pid);
     let tids: string[];
     try {
@@ -44,7 +45,7 @@ function walkTree(root: number): number | undefined {
   return total;
 }
 
-function scanTree(root: number): number {
+function scanTree(root: number, exclude: number | undefined): number {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -63,6 +64,7 @@ function scanTree(root: number): number {
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop() as number;
+    if (pid === exclude) continue;
     total += rss.get(pid) ?? 0;
     stack.push(...(children.get(pid) ?? []));
   }
@@ -74,40 +76,39 @@ const fieldsOf = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 
 const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * 4096;
 
 /**
- * Samples `treeRss(root)` until stopped; returns the peak.
+ * Samples `treeRss(root)` until stopped; `stop()` resolves to the peak.
  *
- * The sampling runs on a worker thread of its own. It used to run on the main thread, in a
- * `setInterval`: every 10 ms it read /proc for every process on the machine (about 2 ms with 70
- * processes, several ms with the baseline's hundreds of containers), and the event loop of the
- * process being measured, which runs the workflow (faastlane) or drives the containers (baseline),
- * was blocked meanwhile. The interval also stretches so that sampling takes at most a tenth of its
- * time: on a machine with two vCPUs the sampler must not take a core from the workload either.
+ * The sampling runs in a process of its own (`process-tree-sampler.js`, left out of the tree it
+ * measures). It used to run on the main thread, in a `setInterval`: every 10 ms it read /proc for
+ * every process on the machine (about 2 ms with 70 processes, several ms with the baseline's
+ * hundreds of containers), and the event loop of the process being measured, which runs the
+ * workflow (faastlane) or drives the containers (baseline), was blocked meanwhile. A worker thread
+ * would add its own memory to the process it measures. The sampler also stretches its interval so
+ * that sampling takes at most a tenth of its time: on a machine with two vCPUs it must not take a
+ * core from the workload either.
  */
-export function samplePeakRss(root: number, everyMs = 10): { stop: () => number } {
-  const peakKib = new Int32Array(new SharedArrayBuffer(4));
+export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise<number> } {
   const first = treeRss(root);
-  Atomics.store(peakKib, 0, Math.ceil(first / 1024));
-  const worker = new Worker(SAMPLER, { eval: true, workerData: { root, everyMs, peak: peakKib, module: import.meta.url } });
-  worker.unref();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./process-tree-sampler.js', import.meta.url)), String(root), String(everyMs)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // A benchmark that fails before `stop()` must still exit (the sampler then sees its stdin close).
+  child.unref();
+  (child.stdin as unknown as { unref(): void }).unref();
+  (child.stdout as unknown as { unref(): void }).unref();
   return {
-    stop: () => {
-      void worker.terminate();
-      return Math.max(Atomics.load(peakKib, 0) * 1024, treeRss(root));
+    stop: async () => {
+      child.ref();
+      (child.stdout as unknown as { ref(): void }).ref();
+      child.stdin.end();
+      await exited;
+      const sampled = Number(out.trim().split('\n').at(-1));
+      // The sampler has exited: the last reading, taken here, no longer includes it.
+      return Math.max(first, Number.isFinite(sampled) ? sampled : 0, treeRss(root));
     },
   };
 }
-
-const SAMPLER = `
-const { workerData } = require('node:worker_threads');
-const { root, everyMs, peak, module } = workerData;
-import(module).then(({ treeRss }) => {
-  const tick = () => {
-    const t0 = performance.now();
-    const kib = Math.ceil(treeRss(root) / 1024);
-    if (kib > Atomics.load(peak, 0)) Atomics.store(peak, 0, kib);
-    const took = performance.now() - t0;
-    setTimeout(tick, Math.max(everyMs, 9 * took));
-  };
-  setTimeout(tick, everyMs);
-});
-`;
