@@ -14,7 +14,7 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
-import { RemoteError, wallClock, type BatchOutput } from '../hosting/wire.js';
+import { RemoteError, wallClock, type BatchOutput, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
@@ -206,7 +206,8 @@ export class Executor {
   private completed(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
     const { def, placement, path } = call;
     const durationMs = performance.now() - started;
-    const span = ran.start !== undefined && ran.end !== undefined ? { start: ran.start, end: ran.end } : undefined;
+    // `ran` holds just the span once both ends are in: the event carries it as it is.
+    const span = ran.start !== undefined && ran.end !== undefined ? (ran as RanSpan) : undefined;
     this.env.emit(span ? { type: 'step.completed', path, attempt, durationMs, ran: span } : { type: 'step.completed', path, attempt, durationMs });
     if (span && placement !== 'main-thread' && placement !== 'domain') {
       // Off this thread the round trip mixes the function's own time (measured where it ran)
@@ -284,6 +285,13 @@ export class Executor {
 
   /** Calls `run` (in the function's domain when `inDomain`), stamping `ran.start` and `clock.started` just before. */
   private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain: boolean, ran: Ran, clock: Clock): unknown {
+    if (!inDomain) {
+      const instance = this.env.instance(def);
+      const context: FnContext = { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt, signal, heap: PLAIN_HEAP, shared: PLAIN_HEAP };
+      clock.started = performance.now();
+      ran.start = wallClock();
+      return instance.run(input as never, context);
+    }
     const ctx = (heap: FnHeap, shared: FnHeap): FnContext => ({
       runId: this.env.runId,
       workflow: this.env.workflow.name,
@@ -293,13 +301,6 @@ export class Executor {
       heap,
       shared,
     });
-    if (!inDomain) {
-      const instance = this.env.instance(def);
-      const context = ctx(PLAIN_HEAP, PLAIN_HEAP);
-      clock.started = performance.now();
-      ran.start = wallClock();
-      return instance.run(input as never, context);
-    }
     const domains = this.env.domains;
     if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
     return domains.run(def.spec.name, path, (heap, shared) => {
