@@ -221,7 +221,9 @@ export class Runtime {
     };
     const emit = (body: EventBody): void => {
       if (!runEvents && !this.allEvents.observed) return;
-      const event = { ...body, runId: id, workflow: name, at: Date.now() } as WorkflowEvent;
+      // Object.assign onto a fixed-shape object: a spread of the many event shapes is megamorphic,
+      // and it was a third of a short run's CPU, paid between every two functions.
+      const event = Object.assign({ runId: id, workflow: name, at: Date.now() }, body) as WorkflowEvent;
       runEvents?.next(event);
       this.allEvents.next(event);
     };
