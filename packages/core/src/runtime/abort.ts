@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { watchAbort } from './abort-watch.js';
 
 /**
  * Small helpers around `AbortSignal`: every wait in the runtime races the run's signal, so that a
@@ -25,17 +26,25 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Pr
   });
 }
 
-/** A controller that aborts when `parent` does. Call `dispose()` when done so the parent holds no reference. */
-export function childController(parent: AbortSignal): { controller: AbortController; dispose: () => void } {
-  const controller = newController();
+/**
+ * A controller that aborts when `parent` does. Call `dispose()` when done so the parent holds no reference.
+ * `listeners`: about how many listeners its signal may get (a group's branches each add some); past
+ * Node's warning threshold the limit is lifted, which costs microseconds, so only then.
+ */
+export function childController(parent: AbortSignal, listeners = 1): { controller: AbortController; dispose: () => void } {
+  const controller = listeners > MANY_LISTENERS ? newController() : new AbortController();
   if (parent.aborted) {
     controller.abort(parent.reason);
     return { controller, dispose: () => undefined };
   }
-  const onAbort = (): void => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+  // Through watchAbort, not addEventListener: every group of every run makes one of these, and
+  // Node's EventTarget bookkeeping cost microseconds between one function and the next.
+  const dispose = watchAbort(parent, () => controller.abort(parent.reason));
+  return { controller, dispose };
 }
+
+/** Node warns about a possible leak past 10 listeners of one event on one target. */
+const MANY_LISTENERS = 8;
 
 /**
  * A controller whose signal may have any number of listeners: a `map` over a thousand items has a

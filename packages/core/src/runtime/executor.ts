@@ -13,7 +13,7 @@ import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
-import type { CatchPlan, ChoicePlan, GroupPlan, LanePlan, Placement, RetryPlan, StepPlan, TaskPlan, TimeoutPlan } from '../planner/plan.js';
+import { forEachStep, type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
 import { RemoteError, wallClock, type BatchOutput, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
@@ -388,27 +388,52 @@ export class Executor {
     return watched(call, callSignal, cleanup);
   }
 
-  private async parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
-    const { controller, dispose } = childController(signal);
+  /**
+   * The branches of a `parallel`, each a lane with the same input. Branches that finish synchronously
+   * (synchronous functions on this thread) run one after another with no promise between them, and
+   * when all do, the group's output is there synchronously too; otherwise it is a promise.
+   */
+  private parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
+    const { controller, dispose } = childController(signal, plan.branches.length);
     const local = localShare(plan, plan.branches.length, this.env);
-    // Branches share their input: only a lone branch may take its buffers.
-    const branchMode = plan.branches.length === 1 ? mode : keeping(mode, input);
-    try {
-      return await Promise.all(
-        plan.branches.map((branch, i) =>
-          this.lane(branch, input, stepPath.branch(scope, plan.name, i), controller.signal, { keep: branchMode.keep, spilled: mode.spilled || i >= local }).catch((error: unknown) => {
-            // The first failure stops the siblings: their waits reject and no new step starts.
-            controller.abort(this.siblingFailed(error, stepPath.child(scope, plan.name)));
-            throw error;
-          }),
-        ),
-      );
-    } finally {
-      dispose();
+    // Branches share their input: only a lone branch may take its buffers (and only off this thread).
+    const branchMode = plan.branches.length === 1 || staysOnThisThread(plan) ? mode : keeping(mode, input);
+    const group = stepPath.child(scope, plan.name);
+    // The first failure stops the siblings: their waits reject and no new step starts.
+    const fail = (error: unknown): never => {
+      controller.abort(this.siblingFailed(error, group));
+      throw error;
+    };
+    const outputs = new Array<unknown>(plan.branches.length);
+    let pending: Promise<unknown>[] | undefined;
+    for (let i = 0; i < plan.branches.length; i++) {
+      const branch = plan.branches[i] as LanePlan;
+      let out: unknown;
+      try {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), controller.signal, { keep: branchMode.keep, spilled: mode.spilled || i >= local });
+      } catch (error) {
+        if (pending) void Promise.allSettled(pending).finally(dispose);
+        else dispose();
+        return fail(error);
+      }
+      if (out instanceof Promise) (pending ??= []).push(out.then((value: unknown) => (outputs[i] = value), fail));
+      else outputs[i] = out;
     }
+    if (!pending) {
+      dispose();
+      return outputs;
+    }
+    return Promise.all(pending)
+      .then(() => outputs)
+      .finally(dispose);
   }
 
-  private async map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown[]> {
+  /**
+   * A `map`: the body lane once per item of the input array, at most `concurrency` at a time, or in
+   * batches on worker threads. Synchronous items run back to back, as in `parallel`.
+   */
+  private map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
     const path = stepPath.child(scope, plan.name);
     if (!Array.isArray(input)) {
       throw new WorkflowValidationError([{ path, message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
@@ -417,42 +442,60 @@ export class Executor {
     if (!body) throw new WorkflowValidationError([{ path, message: 'map() has no body' }]);
     const items: readonly unknown[] = input;
     const results = new Array<unknown>(items.length);
-    const { controller, dispose } = childController(signal);
+    const { controller, dispose } = childController(signal, items.length);
     const local = localShare(plan, items.length, this.env);
-    const itemMode = plan.executor === 'event-loop' ? mode : keepingShared(mode, items);
+    const itemMode = plan.executor === 'event-loop' || staysOnThisThread(plan) ? mode : keepingShared(mode, items);
     const batched = this.batchable(plan, items.length, local);
-    if (batched) {
-      try {
-        return await this.mapInBatches(plan, batched, items, scope, controller, itemMode);
-      } finally {
-        dispose();
-      }
-    }
+    if (batched) return this.mapInBatches(plan, batched, items, scope, controller, itemMode).finally(dispose);
     let next = 0;
+    const itemPath = (i: number): string => stepPath.branch(scope, plan.name, i);
+    const itemOptions = (i: number): LaneMode => ({ keep: itemMode.keep, spilled: mode.spilled || i >= local });
+    // Items that finish synchronously (synchronous functions on this thread) run one after another
+    // with no promise between them; the first one that is pending hands the rest to concurrent workers.
+    let first: Promise<void> | undefined;
+    try {
+      while (next < items.length) {
+        const i = next++;
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const out = this.steps(body.steps, 0, items[i], itemPath(i), controller.signal, itemOptions(i));
+        if (out instanceof Promise) {
+          first = out.then((value: unknown) => {
+            results[i] = value;
+          });
+          break;
+        }
+        results[i] = out;
+      }
+    } catch (error) {
+      controller.abort(this.siblingFailed(error, path));
+      dispose();
+      throw error;
+    }
+    if (!first) {
+      dispose();
+      return results;
+    }
     const worker = async (): Promise<void> => {
       while (next < items.length && !controller.signal.aborted) {
         const i = next++;
-        results[i] = await this.lane(body, items[i], stepPath.branch(scope, plan.name, i), controller.signal, {
-          keep: itemMode.keep,
-          spilled: mode.spilled || i >= local,
-        });
+        results[i] = await this.lane(body, items[i], itemPath(i), controller.signal, itemOptions(i));
       }
     };
     const width = Math.min(items.length, plan.concurrency ?? items.length);
-    try {
-      await Promise.all(
-        Array.from({ length: width }, () =>
-          worker().catch((error: unknown) => {
-            controller.abort(this.siblingFailed(error, path));
-            throw error;
-          }),
-        ),
-      );
-      if (signal.aborted) throw signal.reason;
-      return results;
-    } finally {
-      dispose();
-    }
+    const workers = [first.then(worker), ...Array.from({ length: Math.max(0, width - 1) }, () => worker())];
+    return Promise.all(
+      workers.map((w) =>
+        w.catch((error: unknown) => {
+          controller.abort(this.siblingFailed(error, path));
+          throw error;
+        }),
+      ),
+    )
+      .then(() => {
+        if (signal.aborted) throw signal.reason;
+        return results;
+      })
+      .finally(dispose);
   }
 
   /**
@@ -614,6 +657,28 @@ export class Executor {
       }
     }
   }
+}
+
+/** Per group plan: whether every step in its branches runs on this thread (nothing there can move a buffer). */
+const onThisThread = new WeakMap<GroupPlan, boolean>();
+
+/**
+ * Whether no step of the group's branches runs off this thread: then no buffer can be moved away,
+ * and the group need not walk its input for buffers to keep (a walk of the whole input, per run).
+ */
+function staysOnThisThread(plan: GroupPlan): boolean {
+  let here = onThisThread.get(plan);
+  if (here === undefined) {
+    here = !plan.spill?.enabled;
+    for (const branch of plan.branches) {
+      forEachStep(branch, (step) => {
+        if (step.kind === 'task' && step.placement !== 'main-thread' && step.placement !== 'domain') here = false;
+        if (step.kind === 'group' && step.spill?.enabled) here = false;
+      });
+    }
+    onThisThread.set(plan, here);
+  }
+  return here;
 }
 
 /**
