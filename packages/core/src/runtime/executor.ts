@@ -1,30 +1,23 @@
 import { performance } from 'node:perf_hooks';
-import {
-  FaastlaneError,
-  InputValidationError,
-  IsolationViolationError,
-  StepFailedError,
-  StepTimeoutError,
-  WorkflowCancelledError,
-  WorkflowValidationError,
-} from '../errors.js';
+import { StepTimeoutError, WorkflowCancelledError, WorkflowValidationError } from '../errors.js';
 import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import { forEachStep, type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
-import { RemoteError, wallClock, type BatchOutput, type RanSpan } from '../hosting/wire.js';
+import { wallClock, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
-import { asIsolationViolation, type DomainManager } from '../domains/manager.js';
+import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { collectTransferables } from '../tiers/transferables.js';
-import { keeping, keepingShared, TOP, type LaneMode } from './lane-mode.js';
+import { keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
-import { watchAbort } from './abort-watch.js';
+import { watched } from './abort-watch.js';
 import { backoffDelay } from './backoff.js';
 import type { EventBody } from './events.js';
+import { batchable, mapInBatches } from './map-batches.js';
+import { asStepError, isRetriable, siblingFailed } from './step-errors.js';
 
 /** What one run's executor needs from the runtime. */
 export interface ExecutionEnv {
@@ -61,41 +54,6 @@ interface TaskCall {
   readonly signal: AbortSignal;
   readonly mode: LaneMode;
 }
-
-/**
- * `pending`, or the signal's reason as soon as it aborts (like `raceAbort`, through `watchAbort`);
- * `cleanup` runs when either happens.
- */
-function watched(pending: PromiseLike<unknown>, signal: AbortSignal, cleanup: (() => void) | undefined): Promise<unknown> {
-  if (signal.aborted) {
-    cleanup?.();
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<unknown>((resolve, reject) => {
-    let done = false;
-    const finish = (): boolean => {
-      if (done) return false;
-      done = true;
-      unwatch();
-      cleanup?.();
-      return true;
-    };
-    const unwatch = watchAbort(signal, () => {
-      if (finish()) reject(signal.reason);
-    });
-    pending.then(
-      (value) => {
-        if (finish()) resolve(value);
-      },
-      (error: unknown) => {
-        if (finish()) reject(error);
-      },
-    );
-  });
-}
-
-/** Chunks per worker thread when a map is sent in batches: enough to even out uneven items. */
-const CHUNKS_PER_THREAD = 4;
 
 /**
  * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
@@ -191,7 +149,7 @@ export class Executor {
     if (placement === 'main-thread' || placement === 'domain') return this.attempt(def, input, path, attempt, signal, placement === 'domain', ran);
     // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
     const transfer = def.spec.retries === 0;
-    return this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, this.keepProtected(mode.keep, input), ran);
+    return this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, keepProtected(this.env.domains, mode.keep, input), ran);
   }
 
   /** Reports a completed attempt and returns its output (a failure to report it fails the attempt, as before). */
@@ -401,7 +359,7 @@ export class Executor {
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
-      controller.abort(this.siblingFailed(error, group));
+      controller.abort(siblingFailed(this.env.workflow.name, error, group));
       throw error;
     };
     const outputs = new Array<unknown>(plan.branches.length);
@@ -445,8 +403,8 @@ export class Executor {
     const { controller, dispose } = childController(signal, items.length);
     const local = localShare(plan, items.length, this.env);
     const itemMode = plan.executor === 'event-loop' || staysOnThisThread(plan) ? mode : keepingShared(mode, items);
-    const batched = this.batchable(plan, items.length, local);
-    if (batched) return this.mapInBatches(plan, batched, items, scope, controller, itemMode).finally(dispose);
+    const batched = batchable(this.env, plan, items.length, local);
+    if (batched) return mapInBatches(this.env, plan, batched, items, scope, controller, itemMode).finally(dispose);
     let next = 0;
     const itemPath = (i: number): string => stepPath.branch(scope, plan.name, i);
     const itemOptions = (i: number): LaneMode => ({ keep: itemMode.keep, spilled: mode.spilled || i >= local });
@@ -467,7 +425,7 @@ export class Executor {
         results[i] = out;
       }
     } catch (error) {
-      controller.abort(this.siblingFailed(error, path));
+      controller.abort(siblingFailed(this.env.workflow.name, error, path));
       dispose();
       throw error;
     }
@@ -486,7 +444,7 @@ export class Executor {
     return Promise.all(
       workers.map((w) =>
         w.catch((error: unknown) => {
-          controller.abort(this.siblingFailed(error, path));
+          controller.abort(siblingFailed(this.env.workflow.name, error, path));
           throw error;
         }),
       ),
@@ -496,105 +454,6 @@ export class Executor {
         return results;
       })
       .finally(dispose);
-  }
-
-  /**
-   * `keep` plus the buffers of `input` that lie in a protected heap: those are copied, never moved, to
-   * another thread (threads started before a domain have its key denied; moving the memory there
-   * would fault) or process. Costs nothing while the runtime has no domain.
-   */
-  private keepProtected(keep: ReadonlySet<ArrayBuffer>, input: unknown): ReadonlySet<ArrayBuffer> {
-    const domains = this.env.domains;
-    if (!domains?.active) return keep;
-    const guarded = collectTransferables(input).filter((b) => !keep.has(b) && domains.isProtected(b));
-    return guarded.length === 0 ? keep : new Set([...keep, ...guarded]);
-  }
-
-  /** Why the other branches of a group stop when one fails: they report this, not the sibling's own error. */
-  private siblingFailed(error: unknown, groupPath: string): WorkflowCancelledError {
-    const failed = error instanceof FaastlaneError && error.stepPath ? error.stepPath : 'a branch';
-    return new WorkflowCancelledError(this.env.workflow.name, `${failed} failed, so its siblings in ${groupPath} were stopped`, groupPath);
-  }
-
-  /**
-   * Whether a map can send its items to the worker threads in chunks rather than one by one: its body
-   * is a single function on the threads, with no retries or timeout of its own (those are per call),
-   * nothing spilled, and more items than threads.
-   */
-  private batchable(plan: GroupPlan, width: number, local: number): { def: FnDefinition; task: TaskPlan; tier: Tier } | undefined {
-    const body = plan.branches[0];
-    const only = body?.steps.length === 1 ? body.steps[0] : undefined;
-    if (plan.executor !== 'worker-threads' || only?.kind !== 'task' || only.placement !== 'worker-thread' || local < width) return undefined;
-    const def = this.env.workflow.functions.get(only.fn);
-    if (!def?.spec.module || def.spec.retries > 0 || def.spec.timeoutMs !== undefined || def.inputType) return undefined;
-    const tier = this.env.tier('worker-thread', def.spec.name);
-    if (width <= tier.capacity || (plan.concurrency !== undefined && plan.concurrency < tier.capacity)) return undefined;
-    return { def, task: only, tier };
-  }
-
-  /**
-   * Runs a map's items in chunks, a few per thread so that uneven items still balance: one message
-   * per chunk instead of one per item. Events and measurements stay per item.
-   */
-  private async mapInBatches(
-    plan: GroupPlan,
-    { def, task, tier }: { def: FnDefinition; task: TaskPlan; tier: Tier },
-    items: readonly unknown[],
-    scope: string,
-    controller: AbortController,
-    mode: LaneMode,
-  ): Promise<unknown[]> {
-    const { signal } = controller;
-    const size = Math.ceil(items.length / (tier.capacity * CHUNKS_PER_THREAD));
-    const paths = items.map((_, i) => stepPath.child(stepPath.branch(scope, plan.name, i), task.name));
-    const results = new Array<unknown>(items.length);
-    const ctx = { runId: this.env.runId, workflow: this.env.workflow.name, attempt: 1 };
-    const chunk = async (from: number): Promise<void> => {
-      const to = Math.min(items.length, from + size);
-      const chunkPaths = paths.slice(from, to);
-      for (const path of chunkPaths) this.env.emit({ type: 'step.started', path, attempt: 1 });
-      const started = performance.now();
-      try {
-        const out = (await raceAbort(
-          tier.call({
-            fn: { module: def.spec.module as string, name: def.spec.name },
-            input: items.slice(from, to),
-            ctx: { ...ctx, stepPath: chunkPaths[0] ?? scope },
-            signal,
-            transfer: true,
-            keep: this.keepProtected(mode.keep, items.slice(from, to)),
-            batch: chunkPaths,
-          }),
-          signal,
-        )) as BatchOutput;
-        out.outputs.forEach((output, k) => {
-          results[from + k] = output;
-          const durationMs = out.durationsMs[k] ?? 0;
-          this.env.measurements.recordCall(def.spec.name, durationMs);
-          const span = out.ran?.[k];
-          this.env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs, ...(span ? { ran: span } : {}) });
-        });
-      } catch (raw) {
-        // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.
-        const item = raw instanceof RemoteError && raw.item !== undefined ? raw.item : 0;
-        const path = chunkPaths[item] ?? scope;
-        const error = asStepError(raw, path, 1);
-        this.env.emit({ type: 'step.failed', path, attempt: 1, durationMs: performance.now() - started, error, willRetry: false });
-        throw error;
-      }
-    };
-    const chunks: Promise<void>[] = [];
-    for (let from = 0; from < items.length; from += size) chunks.push(chunk(from));
-    await Promise.all(
-      chunks.map((c) =>
-        c.catch((error: unknown) => {
-          // The first failure stops the other chunks (their threads are terminated and replaced).
-          controller.abort(this.siblingFailed(error, stepPath.child(scope, plan.name)));
-          throw error;
-        }),
-      ),
-    );
-    return results;
   }
 
   private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
@@ -689,28 +548,6 @@ function localShare(plan: GroupPlan, width: number, env: ExecutionEnv): number {
   if (!plan.spill?.enabled || width <= plan.spill.beyond) return width;
   const remote = env.tier('container', '').capacity;
   return Math.max(plan.spill.beyond, Math.ceil((width * plan.spill.beyond) / (plan.spill.beyond + remote)));
-}
-
-/**
- * Typed errors pass through; a refused access to another protection domain's memory becomes an
- * `IsolationViolationError`; anything else thrown by user code becomes a `StepFailedError`.
- */
-function asStepError(error: unknown, path: string, attempt: number): FaastlaneError {
-  if (error instanceof FaastlaneError) return error;
-  return asIsolationViolation(error, path) ?? new StepFailedError(path, attempt, error);
-}
-
-/**
- * Invalid input and cancellation fail the same way every time: retrying them only wastes time. An
- * isolation violation is not retried either: it would only repeat the attempt on another domain.
- */
-function isRetriable(error: FaastlaneError): boolean {
-  return !(
-    error instanceof InputValidationError ||
-    error instanceof WorkflowCancelledError ||
-    error instanceof WorkflowValidationError ||
-    error instanceof IsolationViolationError
-  );
 }
 
 /** The path that names what a wrapper (`retry`, `timeout`, `catchError`) wraps: its single step, else its scope. */

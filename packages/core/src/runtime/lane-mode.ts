@@ -3,6 +3,7 @@
  * which it must copy because something else may still read them. The executor carries a `LaneMode`
  * down the plan and widens its `keep` set where a scope needs its input again.
  */
+import type { DomainManager } from '../domains/manager.js';
 import { collectTransferables } from '../tiers/transferables.js';
 
 /**
@@ -40,4 +41,15 @@ export function keepingShared(mode: LaneMode, items: readonly unknown[]): LaneMo
     }
   }
   return shared.length === 0 ? mode : { ...mode, keep: new Set([...mode.keep, ...shared]) };
+}
+
+/**
+ * `keep` plus the buffers of `input` that lie in a protected heap: those are copied, never moved, to
+ * another thread (threads started before a domain have its key denied; moving the memory there
+ * would fault) or process. Costs nothing while the runtime has no domain.
+ */
+export function keepProtected(domains: DomainManager | undefined, keep: ReadonlySet<ArrayBuffer>, input: unknown): ReadonlySet<ArrayBuffer> {
+  if (!domains?.active) return keep;
+  const guarded = collectTransferables(input).filter((b) => !keep.has(b) && domains.isProtected(b));
+  return guarded.length === 0 ? keep : new Set([...keep, ...guarded]);
 }
