@@ -12,7 +12,7 @@ import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
 const trace: string[] = [];
 
 @Fn({ cpu: 'io' }) class Mark { run(n: number): number { queueMicrotask(() => trace.push(`tick ${n}`)); trace.push(`mark ${n}`); return n; } }
-@Fn({ cpu: 'io' }) class Sum { run(xs: number[]): number { trace.push('sum'); return xs.reduce((a, b) => a + b, 0); } }
+@Fn({ cpu: 'io' }) class Sum { run(xs: readonly number[]): number { trace.push('sum'); return xs.reduce((a, b) => a + b, 0); } }
 @Fn({ cpu: 'io' }) class Plus10 { run(n: number): number { trace.push(`plus10 ${n}`); return n + 10; } }
 @Fn({ cpu: 'io' }) class Slow { async run(n: number): Promise<number> { await new Promise((r) => setTimeout(r, 2)); trace.push(`slow ${n}`); return n * 100; } }
 @Fn({ cpu: 'io' }) class Boom { run(n: number): number { if (n === 2) throw new Error('boom at 2'); trace.push(`ok ${n}`); return n; } }
