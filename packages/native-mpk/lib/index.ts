@@ -24,6 +24,8 @@ export {
   ProtectionDomain,
 } from './domain.js';
 export type { DomainOptions, ShareAccess, ShareSpec } from './domain.js';
+export { emulatedCpu, measureDomainCosts } from './costs.js';
+export type { DomainCosts, NoDomainCosts } from './costs.js';
 export { FAULT_REPORT_PREFIX, parseFaultReport, reportFaultsTo } from './fault-report.js';
 export type { FaultReport } from './fault-report.js';
 export {

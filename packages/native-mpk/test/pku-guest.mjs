@@ -27,6 +27,8 @@ const {
   guardedCopy,
   ownerOf,
   parseFaultReport,
+  measureDomainCosts,
+  emulatedCpu,
   readPkru,
   threadRights,
   MpkUnavailableError,
@@ -395,6 +397,17 @@ async function runPkuTests() {
     });
     // The main thread never entered: its rights are untouched by the worker's enter/leave.
     assert.equal(rightsOf(a), 'read-write');
+  });
+
+  await test('measureDomainCosts: refused on the emulated CPU, and works when asked to anyway (no timings reported)', () => {
+    const model = emulatedCpu();
+    if (model) {
+      const refused = measureDomainCosts(10);
+      assert.match(refused.unavailable ?? '', /emulated CPU \(.*\): timings under emulation mean nothing/, JSON.stringify(refused));
+    }
+    const costs = measureDomainCosts(200, { evenIfEmulated: true });
+    assert.ok(costs.enterLeaveUs > 0 && costs.alloc64Us > 0, JSON.stringify(costs));
+    console.log(`  # cpu: ${model ?? 'not emulated'}; the cost probe ran (its figures under emulation are not reported)`);
   });
 
   await test('an unguarded JS access to another domain kills the process with SIGSEGV (real isolation), reported first', () => {

@@ -70,7 +70,8 @@ export function printApps(results: readonly AppResult[]): void {
 
 export function printDomains(d: DomainCostResult): void {
   console.log("Isolation cost (isolation: 'domain')");
-  if ('unavailable' in d.native) console.log(`  native PKU: not measured here (${d.native.unavailable}); timings under emulation mean nothing`);
+  if ('unavailable' in d.native) console.log(`  native PKU: not measured here (${d.native.unavailable})`);
   else console.log(`  native PKU: enter + leave a domain ${fmt(d.native.enterLeaveUs, 3)} us, protected 64-byte allocation ${fmt(d.native.alloc64Us, 3)} us`);
-  console.log(`  one-step workflow, domain function (${d.placement}): ${fmt(d.isolatedUs, 1)} us per invocation; not isolated: ${fmt(d.plainUs, 1)} us\n`);
+  const inProcess = d.inProcessUs === undefined ? '' : `; in a domain of this process (domainHosting 'in-process'): ${fmt(d.inProcessUs, 1)} us`;
+  console.log(`  one-step workflow, domain function (${d.placement}): ${fmt(d.isolatedUs, 1)} us per invocation${inProcess}; not isolated: ${fmt(d.plainUs, 1)} us\n`);
 }
