@@ -213,8 +213,9 @@ await check('key exhaustion: domains up to the free keys (one for the shared hea
 });
 
 // The supervised domain host: every domain function in one child process, each in its own domain
-// there. Starting a process costs seconds under TCG, so these checks share one runtime.
-const host = await Runtime.create({ workerThreads: 0 });
+// there. Starting a process costs seconds under TCG, so these checks share one runtime, and one host
+// process (Stash and Peek must meet in the same one, which several hosts would not promise).
+const host = await Runtime.create({ workerThreads: 0, domainHosts: 1 });
 
 await check('supervised (the default): the plan places domain functions in the domain host', () => {
   const plan = host.plan(workflow('hosted').pipe(task(Produce), task(Consume)));

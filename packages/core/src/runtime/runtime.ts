@@ -40,6 +40,9 @@ export interface RuntimeOptions extends TierOptions {
   readonly domainHosting?: DomainHosting;
 }
 
+/** The default number of domain host processes is the vCPUs, but no more than this. */
+const MAX_DEFAULT_DOMAIN_HOSTS = 4;
+
 /** Options of one invocation. */
 export interface InvokeOptions {
   /** Aborting this signal cancels the run, like `run.cancel()`. */
@@ -87,7 +90,10 @@ export class Runtime {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.retryBackoff };
     this.measurements = new Measurements(options.measurementsFile);
     this.workerThreads = this.mode === 'faastlane' ? (options.workerThreads ?? machine.vcpus) : 0;
-    this.tiers = new TierSet(createTierFactories(this.mode, { ...options, workerThreads: this.workerThreads }));
+    // The domain host runs one call per process: as many as the vCPUs (up to 4), so that the domain
+    // branches of a parallel run side by side, as they do in the fallback's process per function.
+    const domainHosts = options.domainHosts ?? Math.max(1, Math.min(MAX_DEFAULT_DOMAIN_HOSTS, machine.vcpus));
+    this.tiers = new TierSet(createTierFactories(this.mode, { ...options, workerThreads: this.workerThreads, domainHosts }));
   }
 
   /**

@@ -22,7 +22,8 @@ export interface TierOptions {
   readonly childProcesses?: number;
   /**
    * Processes of the domain host, where `isolation: 'domain'` functions run in their protection domains
-   * when MPK is available and `domainHosting` is `'supervised'` (default 1; each runs one call at a time).
+   * when MPK is available and `domainHosting` is `'supervised'`. Each runs one call at a time and every
+   * domain function of the runtime (default: the vCPUs, at most 4).
    */
   readonly domainHosts?: number;
   /**
@@ -54,7 +55,7 @@ export interface BaselineOptions {
 }
 
 /** The tier factories of a runtime in `mode`, sized from `options` and the machine. */
-export function createTierFactories(mode: RuntimeMode, options: TierOptions & { workerThreads: number }): TierFactories {
+export function createTierFactories(mode: RuntimeMode, options: TierOptions & { workerThreads: number; domainHosts: number }): TierFactories {
   const processes = options.childProcesses ?? 1;
   return {
     workerThreads:
@@ -62,7 +63,7 @@ export function createTierFactories(mode: RuntimeMode, options: TierOptions & { 
         ? () => WorkerPool.start({ size: options.workerThreads, ...(options.workerResourceLimits ? { resourceLimits: options.workerResourceLimits } : {}) })
         : undefined,
     childProcesses: processes > 0 ? () => ProcessPool.start({ size: processes }) : undefined,
-    domainHost: processes > 0 ? () => DomainHostPool.start({ size: options.domainHosts ?? 1 }) : undefined,
+    domainHost: processes > 0 ? () => DomainHostPool.start({ size: options.domainHosts }) : undefined,
     containers: mode === 'function-per-container' ? () => baselineTier(options.baseline) : spillTier(options.containers),
   };
 }
