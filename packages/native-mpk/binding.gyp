@@ -12,6 +12,7 @@
         "src/fault.cc",
         "src/guarded.cc",
         "src/domain.cc",
+        "src/handles.cc",
         "src/scope.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

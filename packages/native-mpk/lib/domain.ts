@@ -20,6 +20,7 @@ import { addonStatus, nativeBinding } from './load.js';
 import type {
   BinaryLike,
   HeapStats,
+  MemoryHandle,
   MemoryOwner,
   NativeBinding,
   NativeDomain,
@@ -310,6 +311,28 @@ export function guardedCopy(
 ): void {
   const binding = requireBinding();
   call(() => binding.guardedCopy(dst, dstOffset, src, srcOffset, length));
+}
+
+/**
+ * A handle to the bytes of `view` (memory of a protected heap, e.g. the shared heap) that another
+ * thread turns into a view of the same memory with {@link viewOf}: no copy. The memory is freed only
+ * when no view on any thread can reach it; the handle itself does not keep it, so the sender keeps a
+ * view until the receiver has opened the handle.
+ * @throws DomainUsageError when `view` is not memory of a protected heap.
+ */
+export function handleOf(view: BinaryLike): MemoryHandle {
+  const binding = requireBinding();
+  return call(() => binding.handleOf(view));
+}
+
+/**
+ * A view of the memory a {@link handleOf} handle names, on this thread: the same bytes, no copy. Access
+ * still follows this thread's rights: a domain that may not read that heap gets a protection fault.
+ * @throws DomainUsageError when the memory is gone (no view reached it any more).
+ */
+export function viewOf(handle: MemoryHandle): Uint8Array {
+  const binding = requireBinding();
+  return call(() => binding.viewOf(handle));
 }
 
 /** Which domain's heap holds the bytes of `view`, or null (also when the addon is not loaded). */

@@ -19,7 +19,7 @@ export const DEFAULT_ADDON_PATH = join(packageRoot, 'build', 'Release', 'faastla
 export const ADDON_PATH_ENV = 'FAASTLANE_MPK_ADDON_PATH';
 
 /** The addon ABI this loader speaks (src/addon.cc `abiVersion`). */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 /** Whether MPK can exist on this platform at all; checked before anything is loaded. */
 export function platformSupport(

@@ -98,6 +98,20 @@ export interface NativeDomain {
 /** Anything whose bytes the guarded accessors can address. */
 export type BinaryLike = ArrayBuffer | ArrayBufferView;
 
+/**
+ * Names bytes of a protected heap so that another thread (a worker) can view the same memory: a plain
+ * object, so it crosses `postMessage` as is. It keeps nothing alive by itself: the memory stays while
+ * some view of it does, so keep one until the receiver has called `viewOf`.
+ */
+export interface MemoryHandle {
+  /** The block (never reused in this process, so a stale handle is detected, not misread). */
+  readonly id: number;
+  readonly offset: number;
+  readonly length: number;
+  /** The domain whose heap holds it. */
+  readonly domain: string;
+}
+
 /** @internal The addon's exports (src/addon.cc). */
 export interface NativeBinding {
   abiVersion: number;
@@ -113,4 +127,6 @@ export interface NativeBinding {
   guardedWrite(view: BinaryLike, offset: number, bytes: BinaryLike): void;
   guardedCopy(dst: BinaryLike, dstOffset: number, src: BinaryLike, srcOffset: number, length: number): void;
   reportFaultsTo(fd: number): void;
+  handleOf(view: BinaryLike): MemoryHandle;
+  viewOf(handle: MemoryHandle): Uint8Array;
 }

@@ -3,16 +3,18 @@
 #include <napi.h>
 
 #include "domain.h"
+#include "handles.h"
 #include "probe.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("capabilities", Napi::Function::New(env, fmpk::CapabilitiesJs, "capabilities"));
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   fmpk::InitDomain(env, exports);
   fmpk::InitScope(env, exports);
   fmpk::InitGuarded(env, exports);
+  fmpk::InitHandles(env, exports);
   return exports;
 }
 

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "fault.h"
+#include "handles.h"
 #include "keys.h"
 #include "pkey_sys.h"
 #include "pkru.h"
@@ -116,11 +117,6 @@ class DomainWrap : public Napi::ObjectWrap<DomainWrap> {
   const std::shared_ptr<DomainState>& state() const { return state_; }
 
  private:
-  struct AllocHint {
-    std::shared_ptr<ProtectedHeap> heap;
-    size_t size;
-  };
-
   std::shared_ptr<ProtectedHeap> RequireOpen(Napi::Env env) {
     if (!state_ || !state_->heap) {
       throw CodedError(env, code::kDomainClosed, "domain \"" + (state_ ? state_->name : std::string()) + "\" is closed");
@@ -158,26 +154,8 @@ class DomainWrap : public Napi::ObjectWrap<DomainWrap> {
                        "allocating " + std::to_string(size) + " bytes in domain \"" + state_->name + "\" failed: " +
                            (ErrnoName(e) ? ErrnoName(e) : std::to_string(e).c_str()));
     }
-    auto* hint = new AllocHint{heap, size};
-    Napi::ArrayBuffer ab;
-    try {
-      // The finalizer runs on this JS thread once no view can reach the buffer; only then is the
-      // block returned to the heap (and, with the last block, the pages and the key).
-      ab = Napi::ArrayBuffer::New(
-          env, p, size,
-          [](Napi::Env fenv, void* data, AllocHint* h) {
-            h->heap->Free(data, h->size);
-            Napi::MemoryManagement::AdjustExternalMemory(fenv, -static_cast<int64_t>(h->size));
-            delete h;
-          },
-          hint);
-    } catch (...) {
-      heap->Free(p, size);
-      delete hint;
-      throw;
-    }
-    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(size));
-    return ab;
+    // Counted per view across threads: the block goes back to the heap when the last view is collected.
+    return NewBlockBuffer(env, heap, p, size);
   }
 
   /** close(): no new allocations or enter(); key and pages go once the last buffer is collected. */

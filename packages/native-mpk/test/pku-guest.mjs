@@ -27,6 +27,8 @@ const {
   guardedCopy,
   ownerOf,
   parseFaultReport,
+  handleOf,
+  viewOf,
   measureDomainCosts,
   emulatedCpu,
   readPkru,
@@ -70,8 +72,8 @@ function finish(skip = false) {
  * run inside gc(): V8 frees backing stores on a sweeper thread and Node defers the callback to the
  * event loop, so this alternates gc() with short waits.
  */
-async function collectUntil(done) {
-  for (let i = 0; i < 100; i++) {
+async function collectUntil(done, rounds = 100) {
+  for (let i = 0; i < rounds; i++) {
     if (done()) return true;
     gc();
     await new Promise((r) => setTimeout(r, i < 10 ? 1 : 50));
@@ -397,6 +399,65 @@ async function runPkuTests() {
     });
     // The main thread never entered: its rights are untouched by the worker's enter/leave.
     assert.equal(rightsOf(a), 'read-write');
+  });
+
+  await test('handles: a worker views a shared-heap block without a copy; the block lives while any view does', async () => {
+    const shared = createDomain('handle-shared');
+    let block = shared.allocBytes(64);
+    block[0] = 17;
+    const handle = handleOf(block.subarray(8, 40));
+    assert.deepEqual({ ...handle, id: typeof handle.id }, { id: 'number', offset: 8, length: 32, domain: 'handle-shared' });
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      (async () => {
+        const m = await import(workerData.indexUrl);
+        const view = m.viewOf(workerData.handle);
+        view[0] = 42;                      // byte 8 of the block
+        parentPort.postMessage({ length: view.length, first: view[0] });
+        parentPort.once('message', () => { view[1] = 43; parentPort.postMessage('wrote'); parentPort.once('message', () => process.exit(0)); });
+      })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+    const w = new Worker(code, { eval: true, workerData: { indexUrl, handle } });
+    const next = () => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+    const first = await next();
+    assert.deepEqual(first, { length: 32, first: 42 });
+    assert.equal(block[8], 42, "the worker's write is in this thread's buffer: one memory");
+    // This thread lets go of its view: the worker's keeps the block.
+    block = null;
+    assert.ok(!(await collectUntil(() => shared.stats().allocations === 0, 5)), 'freed while the worker still viewed it');
+    w.postMessage('write');
+    assert.equal(await next(), 'wrote');
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.postMessage('exit');
+    await exited;
+    assert.ok(await collectUntil(() => shared.stats().allocations === 0), 'not freed after the last view (the worker exited)');
+    assert.throws(() => viewOf(handle), DomainUsageError, 'a stale handle opened a view');
+    shared.close();
+  });
+
+  await test('handles: on a concurrent worker thread, another domain cannot read a private heap it has a view of', async () => {
+    const owner = createDomain('handle-private');
+    const secret = owner.copyIn(new TextEncoder().encode('private'));
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      (async () => {
+        const m = await import(workerData.indexUrl);
+        const view = m.viewOf(workerData.handle);
+        const other = m.createDomain('handle-intruder');
+        const out = { outside: new TextDecoder().decode(m.guardedRead(view)) };
+        other.run(() => {
+          try { m.guardedRead(view); out.inside = 'read'; } catch (e) { out.inside = e.name + ':' + e.domain + ':' + e.accessor; }
+        });
+        other.close();
+        parentPort.postMessage(out);
+      })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+    const out = await new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { indexUrl, handle: handleOf(secret) } });
+      w.once('message', (m) => { resolve(m); void w.terminate(); });
+      w.once('error', reject);
+    });
+    assert.deepEqual(out, { outside: 'private', inside: 'ProtectionFaultError:handle-private:handle-intruder' });
+    assert.equal(secret[0], 'p'.charCodeAt(0));
+    owner.close();
   });
 
   await test('measureDomainCosts: refused on the emulated CPU, and works when asked to anyway (no timings reported)', () => {
