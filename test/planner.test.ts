@@ -92,3 +92,31 @@ describe('placement', () => {
     expect(plan.explain()).toContain('(function-per-container mode)');
   });
 });
+
+describe('re-planning as measurements move', () => {
+  test("a group whose measured branches drop under the thread break-even moves to the event loop, though no function changed class", async () => {
+    const { Runtime } = await import('@faastlane/core');
+    const rt = await Runtime.create({ workerThreads: 1 });
+    try {
+      const wf = workflow('drift').pipe(map(task(Burn)), task(Aggregate));
+      // Measured at 0.3 ms a branch pays for a thread hop (0.1 ms break-even)...
+      for (let i = 0; i < 5; i++) rt.measurements.recordCall('Burn', 0.3, 0.3);
+      const before = rt.plan(wf);
+      expect(before.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
+      // ...then it settles at 0.06 ms: the same size class (0.05-1 ms), so the version does not move.
+      const version = rt.measurements.version;
+      for (let i = 0; i < 30; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      expect(rt.measurements.version).toBe(version);
+      expect(rt.plan(wf)).toBe(before); // looked at again only every so many calls
+      for (let i = 0; i < 100; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      const after = rt.plan(wf);
+      expect(after).not.toBe(before);
+      expect(after.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });
+      // Placements that did not change keep the plan object (its tiers are prepared already).
+      for (let i = 0; i < 300; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      expect(rt.plan(wf)).toBe(after);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -40,6 +40,7 @@ export class Measurements {
   private readonly hops = new Map<string, HopMeasurement>();
   /** Bumped whenever a function changes class (short/long, cpu/io), so that cached plans can be redone. */
   private generation = 0;
+  private recorded = 0;
 
   constructor(readonly file?: string) {
     if (file) this.load(file);
@@ -47,6 +48,15 @@ export class Measurements {
 
   get version(): number {
     return this.generation;
+  }
+
+  /**
+   * Calls recorded so far. Plans are also redone every so many calls: a group's placement depends on
+   * the sum of its functions' times against a threshold, which can move without any function
+   * changing class.
+   */
+  get calls(): number {
+    return this.recorded;
   }
 
   fn(name: string): FnMeasurement | undefined {
@@ -59,6 +69,7 @@ export class Measurements {
 
   /** Records one completed call; `syncMs` is the synchronous part when it ran on this thread. */
   recordCall(name: string, wallMs: number, syncMs?: number): void {
+    this.recorded++;
     const before = this.functions.get(name);
     const share = syncMs === undefined || wallMs <= 0 ? undefined : Math.min(1, syncMs / wallMs);
     const next: FnMeasurement = before

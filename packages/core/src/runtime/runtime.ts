@@ -7,7 +7,7 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { validateWorkflow } from '../graph/validate.js';
 import { probeMachine, type MachineInfo } from '../planner/machine.js';
 import { Measurements } from '../planner/measurements.js';
-import type { Plan, RuntimeMode } from '../planner/plan.js';
+import { forEachStep, type Plan, type RuntimeMode } from '../planner/plan.js';
 import { planWorkflow, type DomainBudget, type DomainHosting, type PlanningContext } from '../planner/planner.js';
 import { createTierFactories, type TierOptions } from './tier-factories.js';
 import { TierSet } from './tier-set.js';
@@ -40,6 +40,20 @@ export interface RuntimeOptions extends TierOptions {
   readonly domainHosting?: DomainHosting;
 }
 
+/** How many recorded calls a cached plan serves before the planner looks at it again. */
+const REPLAN_EVERY_CALLS = 64;
+
+/** Where every step runs and how every group runs, as one string: two plans that agree here run alike. */
+function placementsOf(plan: Plan): string {
+  const parts: string[] = [];
+  forEachStep(plan.root, (step) => {
+    if (step.kind === 'task') parts.push(step.placement);
+    else if (step.kind === 'group') parts.push(`${step.executor}${step.spill?.enabled ? '+spill' : ''}`);
+    else parts.push(step.kind);
+  });
+  return parts.join(',');
+}
+
 /** The default number of domain host processes is the vCPUs, but no more than this. */
 const MAX_DEFAULT_DOMAIN_HOSTS = 4;
 
@@ -66,7 +80,7 @@ export interface CloseOptions {
  */
 export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
-  private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number }>();
+  private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number; calls: number }>();
   private readonly instances = new Map<FnDefinition['cls'], FnInstance<unknown>>();
   private readonly inFlight = new Map<string, { cancel: (reason: string) => void; done: Promise<unknown> }>();
   private readonly backoff: BackoffSpec;
@@ -120,11 +134,15 @@ export class Runtime {
   plan<In, Out>(workflow: Workflow<In, Out>): Plan {
     const wf = workflow as Workflow<unknown, unknown>;
     const cached = this.plans.get(wf);
-    // A plan is redone when measurements moved a function into another class (short/long, cpu/io).
-    if (cached && cached.version === this.measurements.version) return cached.plan;
+    const m = this.measurements;
+    // A plan is redone when measurements moved a function into another class (short/long, cpu/io),
+    // and looked at again every REPLAN_EVERY_CALLS calls, since sums of measured times decide groups.
+    if (cached && cached.version === m.version && m.calls - cached.calls < REPLAN_EVERY_CALLS) return cached.plan;
     if (!cached) validateWorkflow(wf);
-    const plan = this.planWithDomains(wf);
-    this.plans.set(wf, { plan, version: this.measurements.version });
+    const fresh = this.planWithDomains(wf);
+    // The same placements keep the same plan object: its tiers are prepared already.
+    const plan = cached && cached.version === m.version && placementsOf(fresh) === placementsOf(cached.plan) ? cached.plan : fresh;
+    this.plans.set(wf, { plan, version: m.version, calls: m.calls });
     return plan;
   }
 
