@@ -32,8 +32,10 @@ export class FunctionHost {
 
   /** Calls a function. `signal` fires when the caller cancels or the step times out. */
   async call(fn: FnRef, input: unknown, ctx: WireContext, signal: AbortSignal): Promise<unknown> {
-    const { definition, instance } = await this.load(fn);
-    return this.runner(definition, ctx, (heap, shared) => instance.run(input as never, { ...ctx, signal, heap, shared } satisfies FnContext));
+    const loaded = await this.load(fn);
+    // The instance is made inside the runner too: a domain function's constructor is its own code,
+    // and runs in its domain like `run`.
+    return this.runner(loaded.definition, ctx, (heap, shared) => loaded.instance().run(input as never, { ...ctx, signal, heap, shared } satisfies FnContext));
   }
 
   private async create(fn: FnRef): Promise<Loaded> {
@@ -43,14 +45,15 @@ export class FunctionHost {
       throw new Error(`function "${fn.name}" is not declared by ${fn.module} (no @Fn class of that name was registered when it was imported)`);
     }
     await this.runner.prepare?.(definition);
-    return { definition, instance: new definition.cls() as FnInstance<unknown> };
+    let instance: FnInstance<unknown> | undefined;
+    return { definition, instance: () => (instance ??= new definition.cls() as FnInstance<unknown>) };
   }
 }
 
-/** A loaded function: its definition and its one warm instance. */
+/** A loaded function: its definition and its one warm instance (made at its first call). */
 export interface Loaded {
   readonly definition: FnDefinition;
-  readonly instance: FnInstance<unknown>;
+  instance(): FnInstance<unknown>;
 }
 
 /**
