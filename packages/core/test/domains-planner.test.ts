@@ -35,6 +35,8 @@ describe("planner: isolation 'domain' in the supervised domain host (the default
     const [t] = planWorkflow(workflow('one').pipe(task(Produce)) as never, supervised(mpk(3), { processes: false })).tasks();
     expect(t?.placement).toBe('domain');
     expect(t?.reason).toMatch(/not in the supervised domain host because child processes are disabled in this runtime: in a domain of this process, where an unguarded access to another domain's memory ends this process/);
+    expect(t?.reason).toMatch(/^isolation 'domain': runs synchronously on the calling thread inside its own protection domain "fn:Produce"/);
+    expect(t?.reason).not.toMatch(/runs in the domain host/);
   });
 
   test('an async run() still goes to a child process of its own', () => {

@@ -71,14 +71,8 @@ export interface MemoryOwner {
   pkey: number;
 }
 
-/** @internal The capability object the addon returns. */
-export interface NativeCapabilities {
-  available: boolean;
-  reason: string;
-  cpuPku: boolean;
-  osPke: boolean;
-  pkeyAllocErrno?: string;
-  freeKeys: number;
+/** @internal The capability object the addon returns: the loader adds `addonLoaded` and `platform`. */
+export interface NativeCapabilities extends Omit<MpkCapabilities, 'addonLoaded' | 'platform'> {
   leaf7Ecx: number;
   ownedKeys: number;
 }

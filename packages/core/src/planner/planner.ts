@@ -149,10 +149,13 @@ function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningC
     } else {
       const domain = domains.place(spec.name);
       if (domain.placed) {
-        if ((context.domainHosting ?? 'supervised') === 'in-process') return ['domain', domain.reason];
-        if (context.processes && offThread === true) return ['domain-host', domain.reason];
+        if ((context.domainHosting ?? 'supervised') === 'in-process') return ['domain', inProcessDomain(spec.name, domain.keys)];
+        if (context.processes && offThread === true) return ['domain-host', hostedDomain(spec.name, domain.keys)];
         const cannot = context.processes ? offThread : 'child processes are disabled in this runtime';
-        return ['domain', `${domain.reason}; not in the supervised domain host because ${cannot}: in a domain of this process, where an unguarded access to another domain's memory ends this process`];
+        return [
+          'domain',
+          `${inProcessDomain(spec.name, domain.keys)}; not in the supervised domain host because ${cannot}: in a domain of this process, where an unguarded access to another domain's memory ends this process`,
+        ];
       }
       why = domain.reason;
     }
@@ -178,10 +181,16 @@ export const domainNameOf = (fn: string): string => `fn:${fn}`;
 /** The name of the runtime's shared heap. */
 export const SHARED_HEAP_DOMAIN = 'faastlane:shared';
 
-interface DomainDecision {
-  readonly placed: boolean;
-  readonly reason: string;
-}
+/** A domain and the keys it took (`keys` says how many, in words), or why there is none. */
+type DomainDecision = { readonly placed: true; readonly keys: string } | { readonly placed: false; readonly reason: string };
+
+/** Why a function runs in its domain on the calling thread. */
+const inProcessDomain = (fn: string, keys: string): string =>
+  `isolation 'domain': runs synchronously on the calling thread inside its own protection domain "${domainNameOf(fn)}" (${keys}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}" that hands its output on by reference; other domains' heaps are denied while it runs`;
+
+/** Why a function runs in its domain in the supervised domain host. */
+const hostedDomain = (fn: string, keys: string): string =>
+  `isolation 'domain': runs in the domain host (a child process this runtime supervises, shared by its domain functions) inside its own protection domain "${domainNameOf(fn)}" (${keys}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}"; other domains' heaps are denied while it runs, and an unguarded access to one kills the host, not this process, and fails the step with IsolationViolationError; state is copied over IPC`;
 interface DomainAllocator {
   place(fn: string): DomainDecision;
 }
@@ -209,13 +218,7 @@ function domainAllocator(workflow: Workflow<unknown, unknown>, context: Planning
           "isolation 'domain' but its run() is async: PKRU (a thread's key rights) belongs to the thread, and after an await other code runs on it, so a protection domain can only cover synchronous code; a child process isolates it instead",
       };
     }
-    const inDomain = (how: string): DomainDecision => ({
-      placed: true,
-      reason:
-        (context.domainHosting ?? 'supervised') === 'in-process'
-          ? `isolation 'domain': runs synchronously on the calling thread inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}" that hands its output on by reference; other domains' heaps are denied while it runs`
-          : `isolation 'domain': runs in the domain host (a child process this runtime supervises, shared by its domain functions) inside its own protection domain "${domainNameOf(fn)}" (${how}); ctx.heap is its protected heap, ctx.shared the shared heap "${SHARED_HEAP_DOMAIN}"; other domains' heaps are denied while it runs, and an unguarded access to one kills the host, not this process, and fails the step with IsolationViolationError; state is copied over IPC`,
-    });
+    const inDomain = (keys: string): DomainDecision => ({ placed: true, keys });
     if (budget.held.has(fn)) return inDomain('its key is held already');
     const need = sharedHeld ? 1 : 2;
     if (free >= need) {

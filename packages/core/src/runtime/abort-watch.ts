@@ -40,35 +40,3 @@ export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void
     set.delete(onAbort);
   };
 }
-
-/**
- * `pending`, or the signal's reason as soon as it aborts (like `raceAbort`, through `watchAbort`);
- * `cleanup` runs when either happens.
- */
-export function watched(pending: PromiseLike<unknown>, signal: AbortSignal, cleanup: (() => void) | undefined): Promise<unknown> {
-  if (signal.aborted) {
-    cleanup?.();
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<unknown>((resolve, reject) => {
-    let done = false;
-    const finish = (): boolean => {
-      if (done) return false;
-      done = true;
-      unwatch();
-      cleanup?.();
-      return true;
-    };
-    const unwatch = watchAbort(signal, () => {
-      if (finish()) reject(signal.reason);
-    });
-    pending.then(
-      (value) => {
-        if (finish()) resolve(value);
-      },
-      (error: unknown) => {
-        if (finish()) reject(error);
-      },
-    );
-  });
-}

@@ -6,21 +6,38 @@ import { watchAbort } from './abort-watch.js';
  * cancelled run or a timed-out step never leaves its caller hanging.
  */
 
-/** Resolves or rejects like `value`, or rejects with the signal's reason as soon as it aborts. */
-export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (!isThenable(value)) return Promise.resolve(value);
+/**
+ * Resolves or rejects like `value`, or rejects with the signal's reason as soon as it aborts;
+ * `cleanup` runs once, when either happens. Through `watchAbort`: this races every pending step, and
+ * Node's `addEventListener`/`removeEventListener` cost microseconds each time.
+ */
+export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal, cleanup?: () => void): Promise<T> {
+  if (signal.aborted) {
+    cleanup?.();
+    return Promise.reject(signal.reason);
+  }
+  if (!isThenable(value)) {
+    cleanup?.();
+    return Promise.resolve(value);
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      unwatch();
+      cleanup?.();
+      return true;
+    };
+    const unwatch = watchAbort(signal, () => {
+      if (finish()) reject(signal.reason);
+    });
     value.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
+        if (finish()) resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
+        if (finish()) reject(e);
       },
     );
   });

@@ -13,7 +13,6 @@ import { PLAIN_HEAP } from '../domains/heaps.js';
 import { keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { childController, isThenable, raceAbort, sleep } from './abort.js';
-import { watched } from './abort-watch.js';
 import { backoffDelay } from './backoff.js';
 import type { EventBody } from './events.js';
 import { batchable, mapInBatches } from './map-batches.js';
@@ -283,14 +282,13 @@ export class Executor {
       if (signal.aborted) throw signal.reason;
       return result;
     }
-    return watched(
+    return raceAbort(
       result.then((value) => {
         ran.end = wallClock();
         this.env.measurements.recordCall(name, performance.now() - started, syncMs);
         return value;
       }),
       signal,
-      undefined,
     );
   }
 
@@ -343,7 +341,7 @@ export class Executor {
       cleanup?.();
       throw error;
     }
-    return watched(call, callSignal, cleanup);
+    return raceAbort(call, callSignal, cleanup);
   }
 
   /**

@@ -80,7 +80,8 @@ export interface CloseOptions {
  */
 export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
-  private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number; calls: number }>();
+  /** Per workflow: its plan, the measurements it was made with, and its placements (`placementsOf`). */
+  private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number; calls: number; placements: string }>();
   private readonly instances = new Map<FnDefinition['cls'], FnInstance<unknown>>();
   private readonly inFlight = new Map<string, { cancel: (reason: string) => void; done: Promise<unknown> }>();
   private readonly backoff: BackoffSpec;
@@ -140,9 +141,10 @@ export class Runtime {
     if (cached && cached.version === m.version && m.calls - cached.calls < REPLAN_EVERY_CALLS) return cached.plan;
     if (!cached) validateWorkflow(wf);
     const fresh = this.planWithDomains(wf);
+    const placements = placementsOf(fresh);
     // The same placements keep the same plan object: its tiers are prepared already.
-    const plan = cached && cached.version === m.version && placementsOf(fresh) === placementsOf(cached.plan) ? cached.plan : fresh;
-    this.plans.set(wf, { plan, version: m.version, calls: m.calls });
+    const plan = cached && cached.version === m.version && placements === cached.placements ? cached.plan : fresh;
+    this.plans.set(wf, { plan, version: m.version, calls: m.calls, placements });
     return plan;
   }
 
