@@ -94,6 +94,40 @@ describe('placement', () => {
 });
 
 describe('re-planning as measurements move', () => {
+  test('a cold first call and a one-off pause do not hold a function\'s typical time', () => {
+    const m = new Measurements();
+    m.recordCall('Rule', 3, 3); // first call: module load and compilation
+    expect(m.fn('Rule')?.typicalMs).toBe(3);
+    m.recordCall('Rule', 0.02, 0.02); // the second replaces it
+    expect(m.fn('Rule')).toMatchObject({ calls: 2, typicalMs: 0.02, cpuShare: 1 });
+    m.recordCall('Rule', 0.02, 0.02);
+    m.recordCall('Rule', 5, 0.02); // a GC pause, or a wait
+    m.recordCall('Rule', 0.02, 0.02);
+    expect(m.fn('Rule')).toMatchObject({ calls: 5, typicalMs: 0.02, cpuShare: 1 });
+    for (let i = 0; i < 3; i++) m.recordCall('Rule', 0.02, 0.02);
+    // A real change takes over once it is most of the last seven calls.
+    for (let i = 0; i < 3; i++) m.recordCall('Rule', 1, 1);
+    expect(m.fn('Rule')?.typicalMs).toBe(0.02);
+    m.recordCall('Rule', 1, 1);
+    expect(m.fn('Rule')?.typicalMs).toBe(1);
+  });
+
+  test('measurements saved to a file come back in a new runtime', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'faastlane-measurements-')), 'm.json');
+    const m = new Measurements(file);
+    for (const ms of [4, 0.3, 0.2, 0.4]) m.recordCall('Burn', ms, ms);
+    m.recordHop('container', 1.5);
+    m.save();
+    const back = new Measurements(file);
+    expect(back.fn('Burn')).toMatchObject({ calls: 4, typicalMs: 0.3, cpuShare: 1 });
+    expect(back.hop('container')).toMatchObject({ calls: 1, typicalMs: 1.5 });
+    back.recordCall('Burn', 0.1, 0.1); // restored samples are not a warm-up call to drop
+    expect(back.fn('Burn')?.typicalMs).toBeCloseTo(0.25);
+  });
+
   test("a group whose measured branches drop under the thread break-even moves to the event loop, though no function changed class", async () => {
     const { Runtime } = await import('@faastlane/core');
     const rt = await Runtime.create({ workerThreads: 1 });
@@ -105,10 +139,10 @@ describe('re-planning as measurements move', () => {
       expect(before.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
       // ...then it settles at 0.06 ms: the same size class (0.05-1 ms), so the version does not move.
       const version = rt.measurements.version;
-      for (let i = 0; i < 30; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      for (let i = 0; i < 3; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
       expect(rt.measurements.version).toBe(version);
-      expect(rt.plan(wf)).toBe(before); // looked at again only every so many calls
-      for (let i = 0; i < 100; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      expect(rt.plan(wf)).toBe(before); // looked at again only every so many calls (8 this early)
+      for (let i = 0; i < 5; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
       const after = rt.plan(wf);
       expect(after).not.toBe(before);
       expect(after.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });

@@ -5,30 +5,87 @@ import { dirname } from 'node:path';
 export interface FnMeasurement {
   /** Completed calls measured. */
   readonly calls: number;
-  /** Moving average of the call's wall time, ms. */
-  readonly meanMs: number;
+  /** The call's typical wall time, ms: the median of the last few calls (see `Measurements`). */
+  readonly typicalMs: number;
   /**
-   * Moving average of the share of that time spent computing on the calling thread (0..1), measured
-   * where the function ran on this thread: the synchronous part of `run`. A function that awaits I/O
-   * scores near 0, a computation near 1.
+   * Typical share of that time spent computing on the calling thread (0..1), measured where the
+   * function ran on this thread: the synchronous part of `run`. A function that awaits I/O scores
+   * near 0, a computation near 1.
    */
   readonly cpuShare: number | undefined;
 }
 
-/** A measured hop: moving average of the latency a tier adds to a call, ms. */
+/** A measured hop: the typical latency a tier adds to a call, ms. */
 export interface HopMeasurement {
   readonly calls: number;
-  readonly meanMs: number;
+  readonly typicalMs: number;
 }
 
 interface Stored {
-  readonly version: 1;
-  readonly functions: Record<string, FnMeasurement>;
-  readonly hops: Record<string, HopMeasurement>;
+  readonly version: 2;
+  readonly functions: Record<string, { readonly calls: number; readonly recentMs: number[]; readonly recentShares: number[] }>;
+  readonly hops: Record<string, { readonly calls: number; readonly recentMs: number[] }>;
 }
 
-/** Weight of the newest sample in the moving averages: recent behaviour matters most. */
-const ALPHA = 0.2;
+/** How many recent calls the typical time is the median of. Odd, so that the median is one of them. */
+const WINDOW = 7;
+
+/**
+ * The last `WINDOW` samples of one quantity and their median. A median, not a moving average: a
+ * cold call (module load, compilation, a fresh worker) or a GC pause is 10-100x a warm call, and a
+ * moving average would carry it for dozens of calls, keeping a tiny function on a thread hop it does
+ * not pay for. The very first sample is dropped when the second comes in, for the same reason.
+ */
+class Recent {
+  /** Samples, oldest first once full: `ring[next]` is the next to be replaced. */
+  private readonly ring: number[];
+  private next = 0;
+  /** Samples ever added (including restored ones). */
+  count: number;
+  median: number;
+
+  /** From `samples` (oldest first; the last `WINDOW` are kept) and how many there were in all. */
+  constructor(samples: readonly number[], count = samples.length) {
+    this.ring = samples.slice(-WINDOW);
+    this.count = Math.max(count, this.ring.length);
+    this.median = medianOf(this.ring);
+  }
+
+  /** The kept samples, oldest first. */
+  get samples(): number[] {
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
+
+  add(sample: number): void {
+    if (this.count++ === 1) {
+      this.ring[0] = sample; // the first call was a warm-up
+    } else if (this.ring.length < WINDOW) {
+      this.ring.push(sample);
+    } else {
+      this.ring[this.next] = sample;
+      this.next = (this.next + 1) % WINDOW;
+    }
+    this.median = medianOf(this.ring);
+  }
+}
+
+/** A `Recent` of the finite numbers in `samples` (a stored file may hold anything), or undefined if none. */
+function restored(samples: unknown, count: unknown): Recent | undefined {
+  const valid = Array.isArray(samples) ? samples.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
+  return valid.length === 0 ? undefined : new Recent(valid, typeof count === 'number' ? count : valid.length);
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+interface FnRecord {
+  calls: number;
+  readonly wall: Recent;
+  share: Recent | undefined;
+}
 
 /**
  * Durations measured on earlier runs, by function name, which the planner uses to decide where a
@@ -36,8 +93,8 @@ const ALPHA = 0.2;
  * one is given (loaded at start, saved by `save()`).
  */
 export class Measurements {
-  private readonly functions = new Map<string, FnMeasurement>();
-  private readonly hops = new Map<string, HopMeasurement>();
+  private readonly functions = new Map<string, FnRecord>();
+  private readonly hops = new Map<string, { calls: number; readonly wall: Recent }>();
   /** Bumped whenever a function changes class (short/long, cpu/io), so that cached plans can be redone. */
   private generation = 0;
   private recorded = 0;
@@ -60,39 +117,53 @@ export class Measurements {
   }
 
   fn(name: string): FnMeasurement | undefined {
-    return this.functions.get(name);
+    const r = this.functions.get(name);
+    return r && { calls: r.calls, typicalMs: r.wall.median, cpuShare: r.share?.median };
   }
 
   hop(tier: string): HopMeasurement | undefined {
-    return this.hops.get(tier);
+    const r = this.hops.get(tier);
+    return r && { calls: r.calls, typicalMs: r.wall.median };
   }
 
   /** Records one completed call; `syncMs` is the synchronous part when it ran on this thread. */
   recordCall(name: string, wallMs: number, syncMs?: number): void {
     this.recorded++;
-    const before = this.functions.get(name);
     const share = syncMs === undefined || wallMs <= 0 ? undefined : Math.min(1, syncMs / wallMs);
-    const next: FnMeasurement = before
-      ? {
-          calls: before.calls + 1,
-          meanMs: ewma(before.meanMs, wallMs),
-          cpuShare: share === undefined ? before.cpuShare : before.cpuShare === undefined ? share : ewma(before.cpuShare, share),
-        }
-      : { calls: 1, meanMs: wallMs, cpuShare: share };
-    this.functions.set(name, next);
-    if (!before || classOf(before) !== classOf(next)) this.generation++;
+    const r = this.functions.get(name);
+    if (!r) {
+      this.functions.set(name, { calls: 1, wall: new Recent([wallMs]), share: share === undefined ? undefined : new Recent([share]) });
+      this.generation++;
+      return;
+    }
+    const before = classOf(r.wall.median, r.share?.median);
+    r.calls++;
+    r.wall.add(wallMs);
+    if (share !== undefined) {
+      if (r.share) r.share.add(share);
+      else r.share = new Recent([share]);
+    }
+    if (classOf(r.wall.median, r.share?.median) !== before) this.generation++;
   }
 
   /** Records the latency a tier added to one call (its round trip minus the function's own time). */
   recordHop(tier: string, ms: number): void {
-    const before = this.hops.get(tier);
-    this.hops.set(tier, before ? { calls: before.calls + 1, meanMs: ewma(before.meanMs, ms) } : { calls: 1, meanMs: ms });
+    const r = this.hops.get(tier);
+    if (!r) this.hops.set(tier, { calls: 1, wall: new Recent([ms]) });
+    else {
+      r.calls++;
+      r.wall.add(ms);
+    }
   }
 
   /** Writes the measurements to the file given at construction, if any. */
   save(): void {
     if (!this.file) return;
-    const stored: Stored = { version: 1, functions: Object.fromEntries(this.functions), hops: Object.fromEntries(this.hops) };
+    const functions: Stored['functions'] = {};
+    for (const [name, r] of this.functions) functions[name] = { calls: r.calls, recentMs: r.wall.samples, recentShares: r.share?.samples ?? [] };
+    const hops: Stored['hops'] = {};
+    for (const [tier, r] of this.hops) hops[tier] = { calls: r.calls, recentMs: r.wall.samples };
+    const stored: Stored = { version: 2, functions, hops };
     mkdirSync(dirname(this.file), { recursive: true });
     writeFileSync(this.file, `${JSON.stringify(stored, null, 2)}\n`);
   }
@@ -104,20 +175,24 @@ export class Measurements {
     } catch {
       return; // No file yet, or not ours: start empty.
     }
-    if (stored.version !== 1) return;
-    for (const [name, m] of Object.entries(stored.functions ?? {})) this.functions.set(name, m);
-    for (const [tier, m] of Object.entries(stored.hops ?? {})) this.hops.set(tier, m);
+    if (stored.version !== 2) return; // an older format: measure afresh
+    for (const [name, m] of Object.entries(stored.functions ?? {})) {
+      const wall = restored(m.recentMs, m.calls);
+      if (wall) this.functions.set(name, { calls: wall.count, wall, share: restored(m.recentShares, undefined) });
+    }
+    for (const [tier, m] of Object.entries(stored.hops ?? {})) {
+      const wall = restored(m.recentMs, m.calls);
+      if (wall) this.hops.set(tier, { calls: wall.count, wall });
+    }
   }
 }
-
-const ewma = (mean: number, sample: number): number => mean + ALPHA * (sample - mean);
 
 /**
  * A coarse class of a function (size bucket x cpu/io), for deciding whether a cached plan is stale.
  * A number, not a string: it is computed on every call.
  */
-function classOf(m: FnMeasurement): number {
-  const size = m.meanMs < 0.05 ? 0 : m.meanMs < 1 ? 1 : m.meanMs < 20 ? 2 : 3;
-  const cpu = m.cpuShare === undefined ? 0 : m.cpuShare > 0.5 ? 1 : 2;
+function classOf(typicalMs: number, cpuShare: number | undefined): number {
+  const size = typicalMs < 0.05 ? 0 : typicalMs < 1 ? 1 : typicalMs < 20 ? 2 : 3;
+  const cpu = cpuShare === undefined ? 0 : cpuShare > 0.5 ? 1 : 2;
   return size * 3 + cpu;
 }

@@ -314,7 +314,7 @@ function spillDecision(profiles: readonly BranchProfile[], width: number | undef
   const known = profiles.map((p) => p.measuredMs);
   if (known.some((ms) => ms === undefined)) return no('branch durations not measured yet: extra branches queue for a thread until they are');
   const branchMs = Math.min(...(known as number[]));
-  const hopMs = context.measurements.hop('container')?.meanMs ?? DEFAULT_CONTAINER_HOP_MS;
+  const hopMs = context.measurements.hop('container')?.typicalMs ?? DEFAULT_CONTAINER_HOP_MS;
   if (branchMs < SPILL_PAYBACK * hopMs) {
     return no(`a branch takes ${branchMs.toFixed(2)} ms, less than ${SPILL_PAYBACK}x the ${hopMs.toFixed(2)} ms container hop: queueing for a thread is cheaper`);
   }
@@ -364,7 +364,7 @@ function profileBranch(node: GraphNode, spec: (fn: string) => FnSpec | undefined
   let total: number | undefined = 0;
   for (const fn of fns) {
     const m = measurements.fn(fn);
-    total = m && total !== undefined ? total + m.meanMs : undefined;
+    total = m && total !== undefined ? total + m.typicalMs : undefined;
   }
   return { cpu, measuredMs: total };
 }

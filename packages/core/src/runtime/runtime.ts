@@ -40,8 +40,13 @@ export interface RuntimeOptions extends TierOptions {
   readonly domainHosting?: DomainHosting;
 }
 
-/** How many recorded calls a cached plan serves before the planner looks at it again. */
+/** How many recorded calls a cached plan serves, at most, before the planner looks at it again. */
 const REPLAN_EVERY_CALLS = 64;
+/** ...and at least: early on measurements move fast, so the planner looks after 8, 16, 32, then 64. */
+const REPLAN_FIRST_AFTER_CALLS = 8;
+
+/** Calls a plan made when `calls` had been recorded serves before it is looked at again. */
+const replanAfter = (calls: number): number => Math.min(REPLAN_EVERY_CALLS, Math.max(REPLAN_FIRST_AFTER_CALLS, calls));
 
 /** Where every step runs and how every group runs, as one string: two plans that agree here run alike. */
 function placementsOf(plan: Plan): string {
@@ -137,8 +142,8 @@ export class Runtime {
     const cached = this.plans.get(wf);
     const m = this.measurements;
     // A plan is redone when measurements moved a function into another class (short/long, cpu/io),
-    // and looked at again every REPLAN_EVERY_CALLS calls, since sums of measured times decide groups.
-    if (cached && cached.version === m.version && m.calls - cached.calls < REPLAN_EVERY_CALLS) return cached.plan;
+    // and looked at again every so many calls (see `replanAfter`), since sums of measured times decide groups.
+    if (cached && cached.version === m.version && m.calls - cached.calls < replanAfter(cached.calls)) return cached.plan;
     if (!cached) validateWorkflow(wf);
     const fresh = this.planWithDomains(wf);
     const placements = placementsOf(fresh);
