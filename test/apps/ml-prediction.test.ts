@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Runtime } from '@faastlane/core';
 import { task, workflow } from '@faastlane/dsl';
 import {
-  HELD_OUT_FIRST_SEED, Resize, SHAPE_CLASSES, ShapeClassifier, TENSOR_LENGTH, TENSOR_SHAPE, drawShapes, imageToTensor, mlPrediction, mlPredictionBatchWorkflow, pngSize,
+  BAR_LEFT, BEST, HELD_OUT_FIRST_SEED, ROW_HEIGHT, Resize, captionOf, drawOverlay, glyphOf, panelTop, SHAPE_CLASSES, ShapeClassifier, TENSOR_LENGTH, TENSOR_SHAPE, drawShapes, imageToTensor, mlPrediction, mlPredictionBatchWorkflow, pngSize,
   shapeClassifier, shapeFeatures, trainShapeModel, type LabelledImage, type Rendered,
 } from '@faastlane/examples/apps/ml-prediction/index';
 
@@ -57,6 +57,33 @@ describe('ML prediction pipeline: resize -> predict -> render', () => {
     expect(out.top).toHaveLength(3);
     const total = out.top.reduce((a, c) => a + c.score, 0);
     expect(total).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  test('Render draws each class\'s caption with the built-in pixel font and a bar as long as its score', async () => {
+    const side = 224;
+    const image = { data: new Uint8Array(side * side * 3).fill(200), width: side, height: side };
+    drawOverlay(image, [{ label: 'i', score: 0.5 }]);
+    const at = (x: number, y: number): number[] => [...image.data.subarray((y * side + x) * 3, (y * side + x) * 3 + 3)];
+    const top = panelTop(1, side);
+    expect(at(3, top - 1)).toEqual([200, 200, 200]); // above the panel: untouched
+    expect(at(3, top + 1)).toEqual([80, 80, 80]); // the panel: black at 60% over the image
+    // The caption's first row is that of 'I' (0b01110), from x = 6.
+    const textY = top + 3 + Math.floor((ROW_HEIGHT - 7) / 2);
+    expect(glyphOf('i')[0]).toBe(0b01110);
+    expect([6, 7, 8, 9, 10].map((x) => at(x, textY)[0])).toEqual([80, 255, 255, 255, 80]);
+    expect(captionOf({ label: 'star', score: 0.814 })).toBe('STAR 81%');
+    // The bar: half the room right of the captions, in the best class's colour.
+    const barY = top + 3 + 3;
+    const half = Math.round(0.5 * (side - BAR_LEFT - 6));
+    expect(at(BAR_LEFT, barY)).toEqual([...BEST]);
+    expect(at(BAR_LEFT + half - 1, barY)).toEqual([...BEST]);
+    expect(at(BAR_LEFT + half, barY)).toEqual([80, 80, 80]);
+
+    // And it is in the pipeline's PNG: the best class's bar, where the overlay puts it.
+    const out = await rt.invoke(mlPrediction.workflow, await mlPrediction.input());
+    const { data } = await imageToTensor(out.png); // 224 x 224 already: decoded as it is
+    const pixel = ((panelTop(out.top.length, side) + 6) * side + BAR_LEFT) * 3;
+    expect([...data.subarray(pixel, pixel + 3)].map((v) => Math.round(v * 255))).toEqual([...BEST]);
   });
 
   test(`held-out generated images are classified right at >= ${MIN_ACCURACY * 100}%`, async () => {

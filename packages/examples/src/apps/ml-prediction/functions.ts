@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { Fn } from '@faastlane/dsl';
 import { shapeFeatures } from './features.js';
 import { classify, type ClassScore } from './model.js';
+import { drawOverlay } from './overlay.js';
 import { SIDE, imageToTensor, tensorToRgb, type Tensor } from './tensor.js';
 
 /** The pipeline's input: an encoded image (PNG, JPEG, WebP, ...). */
@@ -56,37 +57,13 @@ export class Predict {
   }
 }
 
-/** Draws the top classes (a bar and a caption each) onto the image, with sharp, and encodes it as PNG. */
+/** Draws the top classes (a caption and a bar each) onto the image and encodes it as PNG with sharp. */
 @Fn({ cpu: 'bound' })
 export class Render {
   async run(input: Predicted): Promise<Rendered> {
-    const png = await sharp(tensorToRgb(input.tensor), { raw: { width: SIDE, height: SIDE, channels: 3 } })
-      .composite([{ input: Buffer.from(overlaySvg(input.top)), top: 0, left: 0 }])
-      .png()
-      .toBuffer();
+    const rgb = tensorToRgb(input.tensor);
+    drawOverlay({ data: rgb, width: SIDE, height: SIDE }, input.top);
+    const png = await sharp(rgb, { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
     return { png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), width: SIDE, height: SIDE, top: input.top };
   }
 }
-
-/** A translucent panel along the bottom: one row per class, a bar as long as its score and a caption. */
-export function overlaySvg(top: readonly ClassScore[]): string {
-  const row = 20;
-  const height = top.length * row + 8;
-  const y0 = SIDE - height;
-  const rows = top.map((c, i) => {
-    const y = y0 + 4 + i * row;
-    const width = Math.max(1, Math.round(c.score * 120));
-    return (
-      `<rect x="96" y="${y + 4}" width="${width}" height="${row - 8}" fill="${i === 0 ? '#4ade80' : '#94a3b8'}"/>` +
-      `<text x="8" y="${y + row - 6}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ffffff">` +
-      `${escapeXml(c.label)} ${Math.round(c.score * 100)}%</text>`
-    );
-  });
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SIDE}" height="${SIDE}">` +
-    `<rect x="0" y="${y0}" width="${SIDE}" height="${height}" fill="#000000" fill-opacity="0.6"/>${rows.join('')}</svg>`
-  );
-}
-
-const escapeXml = (s: string): string =>
-  s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
