@@ -149,6 +149,11 @@ describe('re-planning as measurements move', () => {
       // Placements that did not change keep the plan object (its tiers are prepared already).
       for (let i = 0; i < 300; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
       expect(rt.plan(wf)).toBe(after);
+      // So do they when a function changes class (a median near a class boundary crosses it often).
+      const settled = rt.measurements.version;
+      for (let i = 0; i < 10; i++) rt.measurements.recordCall('Burn', 0.01, 0.01);
+      expect(rt.measurements.version).not.toBe(settled);
+      expect(rt.plan(wf)).toBe(after);
     } finally {
       await rt.close();
     }

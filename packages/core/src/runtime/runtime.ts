@@ -147,8 +147,9 @@ export class Runtime {
     if (!cached) validateWorkflow(wf);
     const fresh = this.planWithDomains(wf);
     const placements = placementsOf(fresh);
-    // The same placements keep the same plan object: its tiers are prepared already.
-    const plan = cached && cached.version === m.version && placements === cached.placements ? cached.plan : fresh;
+    // The same placements keep the same plan object (its tiers are prepared already), even when a
+    // function changed class: a median near a class boundary may cross it back and forth.
+    const plan = cached && placements === cached.placements ? cached.plan : fresh;
     this.plans.set(wf, { plan, version: m.version, calls: m.calls, placements });
     return plan;
   }
