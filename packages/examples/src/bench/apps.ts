@@ -12,6 +12,8 @@ export interface AppResult {
   readonly p95Ms: number;
   readonly peakRssMb: number;
   readonly runs: number;
+  /** Runs before the measured ones, until the plan settled (see apps-child.ts). */
+  readonly warmups?: number;
   /** Function calls in one run. */
   readonly calls: number;
   /** Function interaction latency (one function's end to the next one's start), over all calls of all runs, ms. */
