@@ -40,15 +40,19 @@ class Recent {
   /** Samples, oldest first once full: `ring[next]` is the next to be replaced. */
   private readonly ring: number[];
   private next = 0;
+  /** The median, or undefined until asked for since the last sample: adding one is on the hot path. */
+  private cached: number | undefined;
   /** Samples ever added (including restored ones). */
   count: number;
-  median: number;
 
   /** From `samples` (oldest first; the last `WINDOW` are kept) and how many there were in all. */
   constructor(samples: readonly number[], count = samples.length) {
     this.ring = samples.slice(-WINDOW);
     this.count = Math.max(count, this.ring.length);
-    this.median = medianOf(this.ring);
+  }
+
+  get median(): number {
+    return (this.cached ??= medianOf(this.ring));
   }
 
   /** The kept samples, oldest first. */
@@ -65,7 +69,7 @@ class Recent {
       this.ring[this.next] = sample;
       this.next = (this.next + 1) % WINDOW;
     }
-    this.median = medianOf(this.ring);
+    this.cached = undefined;
   }
 }
 
@@ -75,16 +79,27 @@ function restored(samples: unknown, count: unknown): Recent | undefined {
   return valid.length === 0 ? undefined : new Recent(valid, typeof count === 'number' ? count : valid.length);
 }
 
+const scratch = new Float64Array(WINDOW);
+
+/** The median of at most `WINDOW` values (sorted by insertion into a scratch array: no allocation). */
 function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    let j = i;
+    for (; j > 0 && (scratch[j - 1] as number) > v; j--) scratch[j] = scratch[j - 1] as number;
+    scratch[j] = v;
+  }
+  const mid = n >> 1;
+  return n % 2 === 1 ? (scratch[mid] as number) : ((scratch[mid - 1] as number) + (scratch[mid] as number)) / 2;
 }
 
 interface FnRecord {
   calls: number;
   readonly wall: Recent;
   share: Recent | undefined;
+  /** `classOf` when the version was last brought up to date. */
+  cls: number;
 }
 
 /**
@@ -98,12 +113,24 @@ export class Measurements {
   /** Bumped whenever a function changes class (short/long, cpu/io), so that cached plans can be redone. */
   private generation = 0;
   private recorded = 0;
+  /** Functions with calls recorded since the version was last brought up to date. */
+  private readonly moved = new Set<FnRecord>();
 
   constructor(readonly file?: string) {
     if (file) this.load(file);
   }
 
+  /** Changes whenever a function has changed class since it was last read. */
   get version(): number {
+    // Classes are compared here, not on every call: recording a call is between two functions.
+    for (const r of this.moved) {
+      const now = classOf(r.wall.median, r.share?.median);
+      if (now !== r.cls) {
+        r.cls = now;
+        this.generation++;
+      }
+    }
+    this.moved.clear();
     return this.generation;
   }
 
@@ -132,18 +159,19 @@ export class Measurements {
     const share = syncMs === undefined || wallMs <= 0 ? undefined : Math.min(1, syncMs / wallMs);
     const r = this.functions.get(name);
     if (!r) {
-      this.functions.set(name, { calls: 1, wall: new Recent([wallMs]), share: share === undefined ? undefined : new Recent([share]) });
+      const wall = new Recent([wallMs]);
+      const shares = share === undefined ? undefined : new Recent([share]);
+      this.functions.set(name, { calls: 1, wall, share: shares, cls: classOf(wall.median, shares?.median) });
       this.generation++;
       return;
     }
-    const before = classOf(r.wall.median, r.share?.median);
     r.calls++;
     r.wall.add(wallMs);
     if (share !== undefined) {
       if (r.share) r.share.add(share);
       else r.share = new Recent([share]);
     }
-    if (classOf(r.wall.median, r.share?.median) !== before) this.generation++;
+    this.moved.add(r);
   }
 
   /** Records the latency a tier added to one call (its round trip minus the function's own time). */
@@ -178,7 +206,8 @@ export class Measurements {
     if (stored.version !== 2) return; // an older format: measure afresh
     for (const [name, m] of Object.entries(stored.functions ?? {})) {
       const wall = restored(m.recentMs, m.calls);
-      if (wall) this.functions.set(name, { calls: wall.count, wall, share: restored(m.recentShares, undefined) });
+      const share = restored(m.recentShares, undefined);
+      if (wall) this.functions.set(name, { calls: wall.count, wall, share, cls: classOf(wall.median, share?.median) });
     }
     for (const [tier, m] of Object.entries(stored.hops ?? {})) {
       const wall = restored(m.recentMs, m.calls);
