@@ -1,20 +1,18 @@
-import { setMaxListeners } from 'node:events';
-import { watchAbort } from './abort-watch.js';
+import type { CancelScope } from './cancel-scope.js';
 
 /**
- * Small helpers around `AbortSignal`: every wait in the runtime races the run's signal, so that a
- * cancelled run or a timed-out step never leaves its caller hanging.
+ * Small helpers around a `CancelScope`: every wait in the runtime races the run's cancellation, so
+ * that a cancelled run or a timed-out step never leaves its caller hanging.
  */
 
 /**
- * Resolves or rejects like `value`, or rejects with the signal's reason as soon as it aborts;
- * `cleanup` runs once, when either happens. Through `watchAbort`: this races every pending step, and
- * Node's `addEventListener`/`removeEventListener` cost microseconds each time.
+ * Resolves or rejects like `value`, or rejects with the scope's reason as soon as it aborts;
+ * `cleanup` runs once, when either happens. This races every pending step.
  */
-export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal, cleanup?: () => void): Promise<T> {
-  if (signal.aborted) {
+export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, cleanup?: () => void): Promise<T> {
+  if (scope.aborted) {
     cleanup?.();
-    return Promise.reject(signal.reason);
+    return Promise.reject(scope.reason);
   }
   if (!isThenable(value)) {
     cleanup?.();
@@ -29,8 +27,8 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal, cle
       cleanup?.();
       return true;
     };
-    const unwatch = watchAbort(signal, () => {
-      if (finish()) reject(signal.reason);
+    const unwatch = scope.watch(() => {
+      if (finish()) reject(scope.reason);
     });
     value.then(
       (v) => {
@@ -43,49 +41,18 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal, cle
   });
 }
 
-/**
- * A controller that aborts when `parent` does. Call `dispose()` when done so the parent holds no reference.
- * `listeners`: about how many listeners its signal may get (a group's branches each add some); past
- * Node's warning threshold the limit is lifted, which costs microseconds, so only then.
- */
-export function childController(parent: AbortSignal, listeners = 1): { controller: AbortController; dispose: () => void } {
-  const controller = listeners > MANY_LISTENERS ? newController() : new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => undefined };
-  }
-  // Through watchAbort, not addEventListener: every group of every run makes one of these, and
-  // Node's EventTarget bookkeeping cost microseconds between one function and the next.
-  const dispose = watchAbort(parent, () => controller.abort(parent.reason));
-  return { controller, dispose };
-}
-
-/** Node warns about a possible leak past 10 listeners of one event on one target. */
-const MANY_LISTENERS = 8;
-
-/**
- * A controller whose signal may have any number of listeners: a `map` over a thousand items has a
- * thousand steps waiting on one signal, which is no leak (each removes its listener when it settles).
- */
-export function newController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
-}
-
-/** Waits `ms`, or rejects with the signal's reason if it aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+/** Waits `ms`, or rejects with the scope's reason if it aborts first. */
+export function sleep(ms: number, scope: CancelScope): Promise<void> {
+  if (scope.aborted) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
+    const unwatch = scope.watch(() => {
+      clearTimeout(timer);
+      reject(scope.reason);
+    });
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      unwatch();
       resolve();
     }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { StepTimeoutError, WorkflowCancelledError, WorkflowValidationError } from '../errors.js';
-import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
+import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
@@ -12,7 +12,9 @@ import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
 import { keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
-import { childController, isThenable, raceAbort, sleep } from './abort.js';
+import { isThenable, raceAbort, sleep } from './abort.js';
+import type { CancelScope } from './cancel-scope.js';
+import { StepContext } from './step-context.js';
 import { backoffDelay } from './backoff.js';
 import type { EventBody } from './events.js';
 import { batchable, mapInBatches } from './map-batches.js';
@@ -50,21 +52,21 @@ interface TaskCall {
   readonly placement: Placement;
   readonly input: unknown;
   readonly path: string;
-  readonly signal: AbortSignal;
+  readonly cancel: CancelScope;
   readonly mode: LaneMode;
 }
 
 /**
  * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
- * reference (no copy, no serialisation). Every wait races the run's abort signal, so that a
+ * reference (no copy, no serialisation). Every wait races the run's cancellation, so that a
  * cancelled run or a timed-out step never hangs its caller.
  */
 export class Executor {
   constructor(private readonly env: ExecutionEnv) {}
 
-  lane(lane: LanePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode = TOP): Promise<unknown> {
+  lane(lane: LanePlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode = TOP): Promise<unknown> {
     try {
-      const out = this.steps(lane.steps, 0, input, scope, signal, mode);
+      const out = this.steps(lane.steps, 0, input, scope, cancel, mode);
       return out instanceof Promise ? out : Promise.resolve(out);
     } catch (error) {
       return Promise.reject(error);
@@ -77,13 +79,13 @@ export class Executor {
    * them; the first step that is pending returns a promise of the rest of the lane. The result is
    * the lane's output, or a promise of it; a synchronous failure throws.
    */
-  private steps(steps: readonly StepPlan[], from: number, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
+  private steps(steps: readonly StepPlan[], from: number, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     let value = input;
     for (let i = from; i < steps.length; i++) {
-      if (signal.aborted) throw signal.reason;
-      const out = this.step(steps[i] as StepPlan, value, scope, signal, mode);
+      if (cancel.aborted) throw cancel.reason;
+      const out = this.step(steps[i] as StepPlan, value, scope, cancel, mode);
       if (out instanceof Promise) {
-        return i + 1 === steps.length ? out : out.then((v: unknown) => this.steps(steps, i + 1, v, scope, signal, mode));
+        return i + 1 === steps.length ? out : out.then((v: unknown) => this.steps(steps, i + 1, v, scope, cancel, mode));
       }
       value = out;
     }
@@ -91,42 +93,42 @@ export class Executor {
   }
 
   /** One step: its output, or a promise of it (a step's output is never itself a promise: those are awaited). */
-  private step(step: StepPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
+  private step(step: StepPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     switch (step.kind) {
       case 'task':
-        return this.task(step, input, stepPath.child(scope, step.name), signal, mode);
+        return this.task(step, input, stepPath.child(scope, step.name), cancel, mode);
       case 'group':
-        return step.op === 'parallel' ? this.parallel(step, input, scope, signal, mode) : this.map(step, input, scope, signal, mode);
+        return step.op === 'parallel' ? this.parallel(step, input, scope, cancel, mode) : this.map(step, input, scope, cancel, mode);
       case 'choice':
-        return this.choice(step, input, scope, signal, mode);
+        return this.choice(step, input, scope, cancel, mode);
       case 'retry':
-        return this.retry(step, input, scope, signal, mode);
+        return this.retry(step, input, scope, cancel, mode);
       case 'timeout':
-        return this.timeout(step, input, scope, signal, mode);
+        return this.timeout(step, input, scope, cancel, mode);
       case 'catch':
-        return this.catch(step, input, scope, signal, mode);
+        return this.catch(step, input, scope, cancel, mode);
     }
   }
 
   /** A function call, with its retries: the output, or a promise of it when the call did not finish synchronously. */
-  private task(plan: TaskPlan, input: unknown, path: string, signal: AbortSignal, mode: LaneMode): unknown {
+  private task(plan: TaskPlan, input: unknown, path: string, cancel: CancelScope, mode: LaneMode): unknown {
     const def = this.env.workflow.functions.get(plan.fn);
     if (!def) throw new WorkflowValidationError([{ path, message: `unknown function "${plan.fn}"` }]);
     const placement: Placement = mode.spilled && plan.placement === 'worker-thread' ? 'container' : plan.placement;
-    return this.tryTask({ def, placement, input, path, signal, mode }, 1);
+    return this.tryTask({ def, placement, input, path, cancel, mode }, 1);
   }
 
   /** One attempt of a task, then the next one if it fails and may be retried. */
   private tryTask(call: TaskCall, attempt: number): unknown {
-    const { def, placement, input, path, signal } = call;
-    if (signal.aborted) throw signal.reason;
+    const { def, placement, input, path, cancel } = call;
+    if (cancel.aborted) throw cancel.reason;
     this.env.emit({ type: 'step.started', path, attempt });
     const started = performance.now();
     const ran: Ran = {};
     let out: unknown;
     try {
       if (def.inputType) {
-        out = raceAbort(validateInput(path, def.inputType, input), signal).then(() => this.run(call, attempt, ran));
+        out = raceAbort(validateInput(path, def.inputType, input), cancel).then(() => this.run(call, attempt, ran));
       } else {
         out = this.run(call, attempt, ran);
       }
@@ -144,11 +146,11 @@ export class Executor {
 
   /** The attempt itself, where the plan placed it: its output, or a promise of it. */
   private run(call: TaskCall, attempt: number, ran: Ran): unknown {
-    const { def, placement, input, path, signal, mode } = call;
-    if (placement === 'main-thread' || placement === 'domain') return this.attempt(def, input, path, attempt, signal, placement === 'domain', ran);
+    const { def, placement, input, path, cancel, mode } = call;
+    if (placement === 'main-thread' || placement === 'domain') return this.attempt(def, input, path, attempt, cancel, placement === 'domain', ran);
     // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
     const transfer = def.spec.retries === 0;
-    return this.remoteAttempt(def, placement, input, path, attempt, signal, transfer, keepProtected(this.env.domains, mode.keep, input), ran);
+    return this.remoteAttempt(def, placement, input, path, attempt, cancel, transfer, keepProtected(this.env.domains, mode.keep, input), ran);
   }
 
   /** Reports a completed attempt and returns its output (a failure to report it fails the attempt, as before). */
@@ -178,18 +180,18 @@ export class Executor {
 
   /** Reports a failed attempt; throws its typed error, or returns the promise of the retry. */
   private taskFailed(call: TaskCall, attempt: number, started: number, raw: unknown): Promise<unknown> {
-    const { def, path, signal } = call;
+    const { def, path, cancel } = call;
     const error = asStepError(raw, path, attempt);
-    const willRetry = attempt < 1 + def.spec.retries && isRetriable(error) && !signal.aborted;
+    const willRetry = attempt < 1 + def.spec.retries && isRetriable(error) && !cancel.aborted;
     this.env.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
     if (!willRetry) throw error;
     const delayMs = backoffDelay(this.env.backoff, attempt);
     this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
-    return sleep(delayMs, signal).then(() => this.tryTask(call, attempt + 1));
+    return sleep(delayMs, cancel).then(() => this.tryTask(call, attempt + 1));
   }
 
   /**
-   * One attempt of a function on this thread, bounded by its timeout and the run's signal: the
+   * One attempt of a function on this thread, bounded by its timeout and the run's cancellation: the
    * output when `run` returned a value, else a promise of it. In a domain (`inDomain`), the
    * synchronous call of `run` (and the first construction of the instance) happens inside the
    * function's protection domain; see `DomainManager.run`.
@@ -198,26 +200,26 @@ export class Executor {
    * `ran.end` as soon as its result is there, so that the runtime's own work between functions
    * counts as interaction latency, not as the functions' time.
    */
-  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain: boolean, ran: Ran): unknown {
+  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran): unknown {
     const timeoutMs = def.spec.timeoutMs;
     if (timeoutMs === undefined) {
       const clock: Clock = { started: 0 };
-      const result = this.invoke(def, input, path, attempt, signal, inDomain, ran, clock);
-      return this.measured(def.spec.name, result, clock.started, ran, signal);
+      const result = this.invoke(def, input, path, attempt, cancel, inDomain, ran, clock);
+      return this.measured(def.spec.name, result, clock.started, ran, cancel);
     }
 
-    const { controller, dispose } = childController(signal);
+    const own = cancel.child();
     let timeout: StepTimeoutError | undefined;
     const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt));
-    const timer = setTimeout(() => controller.abort(timedOut()), timeoutMs);
+    const timer = setTimeout(() => own.abort(timedOut()), timeoutMs);
     const settle = (): void => {
       clearTimeout(timer);
-      dispose();
+      own.dispose();
     };
     const clock: Clock = { started: 0 };
     let result: unknown;
     try {
-      result = this.invoke(def, input, path, attempt, controller.signal, inDomain, ran, clock);
+      result = this.invoke(def, input, path, attempt, own, inDomain, ran, clock);
     } catch (error) {
       settle();
       throw error;
@@ -226,9 +228,9 @@ export class Executor {
       settle();
       // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
       if (performance.now() - clock.started > timeoutMs) throw timedOut();
-      return this.measured(def.spec.name, result, clock.started, ran, signal);
+      return this.measured(def.spec.name, result, clock.started, ran, cancel);
     }
-    return (this.measured(def.spec.name, result, clock.started, ran, controller.signal) as Promise<unknown>).then(
+    return (this.measured(def.spec.name, result, clock.started, ran, own) as Promise<unknown>).then(
       (value) => {
         settle();
         return value;
@@ -241,28 +243,19 @@ export class Executor {
   }
 
   /** Calls `run` (in the function's domain when `inDomain`), stamping `ran.start` and `clock.started` just before. */
-  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, signal: AbortSignal, inDomain: boolean, ran: Ran, clock: Clock): unknown {
+  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran, clock: Clock): unknown {
     if (!inDomain) {
       const instance = this.env.instance(def);
-      const context: FnContext = { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt, signal, heap: PLAIN_HEAP, shared: PLAIN_HEAP };
+      const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP);
       clock.started = performance.now();
       ran.start = wallClock();
       return instance.run(input as never, context);
     }
-    const ctx = (heap: FnHeap, shared: FnHeap): FnContext => ({
-      runId: this.env.runId,
-      workflow: this.env.workflow.name,
-      stepPath: path,
-      attempt,
-      signal,
-      heap,
-      shared,
-    });
     const domains = this.env.domains;
     if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
     return domains.run(def.spec.name, path, (heap, shared) => {
       const instance = this.env.instance(def);
-      const context = ctx(heap, shared);
+      const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
       clock.started = performance.now();
       ran.start = wallClock();
       return instance.run(input as never, context);
@@ -272,14 +265,14 @@ export class Executor {
   /**
    * Stamps `ran.end` and records the call's time. The synchronous part of `run` is computation on
    * this thread; the rest is waiting. Both are measured so that the planner can tell CPU-bound
-   * functions from I/O-bound ones. A pending result is raced against `signal`.
+   * functions from I/O-bound ones. A pending result is raced against `cancel`.
    */
-  private measured(name: string, result: unknown, started: number, ran: Ran, signal: AbortSignal): unknown {
+  private measured(name: string, result: unknown, started: number, ran: Ran, cancel: CancelScope): unknown {
     const syncMs = performance.now() - started;
     if (!isThenable(result)) {
       ran.end = wallClock();
       this.env.measurements.recordCall(name, syncMs, syncMs);
-      if (signal.aborted) throw signal.reason;
+      if (cancel.aborted) throw cancel.reason;
       return result;
     }
     return raceAbort(
@@ -288,12 +281,12 @@ export class Executor {
         this.env.measurements.recordCall(name, performance.now() - started, syncMs);
         return value;
       }),
-      signal,
+      cancel,
     );
   }
 
   /**
-   * One attempt on another thread, process or container. The step's timeout fires the call's signal;
+   * One attempt on another thread, process or container. The step's timeout aborts the call's scope (and so its signal);
    * the tier then stops the function (terminating a runaway worker or process) and rejects at once.
    */
   private remoteAttempt(
@@ -302,7 +295,7 @@ export class Executor {
     input: unknown,
     path: string,
     attempt: number,
-    signal: AbortSignal,
+    cancel: CancelScope,
     transfer: boolean,
     keep: ReadonlySet<ArrayBuffer>,
     ran: Ran,
@@ -311,16 +304,16 @@ export class Executor {
     if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
     const tier = this.env.tier(placement, def.spec.name);
     const timeoutMs = def.spec.timeoutMs;
-    // Without a timeout of its own the call needs no signal of its own either: the run's will do.
-    let callSignal = signal;
+    // Without a timeout of its own the call needs no scope of its own either: its group's will do.
+    let callCancel = cancel;
     let cleanup: (() => void) | undefined;
     if (timeoutMs !== undefined) {
-      const { controller, dispose } = childController(signal);
-      const timer = setTimeout(() => controller.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
-      callSignal = controller.signal;
+      const own = cancel.child();
+      const timer = setTimeout(() => own.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
+      callCancel = own;
       cleanup = () => {
         clearTimeout(timer);
-        dispose();
+        own.dispose();
       };
     }
     let call: Promise<unknown>;
@@ -329,7 +322,7 @@ export class Executor {
         fn: { module, name: def.spec.name },
         input,
         ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
-        signal: callSignal,
+        signal: callCancel.signal,
         transfer,
         keep,
         onRan: (span) => {
@@ -341,7 +334,7 @@ export class Executor {
       cleanup?.();
       throw error;
     }
-    return raceAbort(call, callSignal, cleanup);
+    return raceAbort(call, callCancel, cleanup);
   }
 
   /**
@@ -349,15 +342,16 @@ export class Executor {
    * (synchronous functions on this thread) run one after another with no promise between them, and
    * when all do, the group's output is there synchronously too; otherwise it is a promise.
    */
-  private parallel(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
-    const { controller, dispose } = childController(signal, plan.branches.length);
+  private parallel(plan: GroupPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
+    const siblings = cancel.child(plan.branches.length);
+    const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers (and only off this thread).
     const branchMode = plan.branches.length === 1 || staysOnThisThread(plan) ? mode : keeping(mode, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
-      controller.abort(siblingFailed(this.env.workflow.name, error, group));
+      siblings.abort(siblingFailed(this.env.workflow.name, error, group));
       throw error;
     };
     const outputs = new Array<unknown>(plan.branches.length);
@@ -366,8 +360,8 @@ export class Executor {
       const branch = plan.branches[i] as LanePlan;
       let out: unknown;
       try {
-        if (controller.signal.aborted) throw controller.signal.reason;
-        out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), controller.signal, { keep: branchMode.keep, spilled: mode.spilled || i >= local });
+        if (siblings.aborted) throw siblings.reason;
+        out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), siblings, { keep: branchMode.keep, spilled: mode.spilled || i >= local });
       } catch (error) {
         if (pending) void Promise.allSettled(pending).finally(dispose);
         else dispose();
@@ -389,7 +383,7 @@ export class Executor {
    * A `map`: the body lane once per item of the input array, at most `concurrency` at a time, or in
    * batches on worker threads. Synchronous items run back to back, as in `parallel`.
    */
-  private map(plan: GroupPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): unknown {
+  private map(plan: GroupPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     const path = stepPath.child(scope, plan.name);
     if (!Array.isArray(input)) {
       throw new WorkflowValidationError([{ path, message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
@@ -398,11 +392,12 @@ export class Executor {
     if (!body) throw new WorkflowValidationError([{ path, message: 'map() has no body' }]);
     const items: readonly unknown[] = input;
     const results = new Array<unknown>(items.length);
-    const { controller, dispose } = childController(signal, items.length);
+    const siblings = cancel.child(items.length);
+    const dispose = (): void => siblings.dispose();
     const local = localShare(plan, items.length, this.env);
     const itemMode = plan.executor === 'event-loop' || staysOnThisThread(plan) ? mode : keepingShared(mode, items);
     const batched = batchable(this.env, plan, items.length, local);
-    if (batched) return mapInBatches(this.env, plan, batched, items, scope, controller, itemMode).finally(dispose);
+    if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
     let next = 0;
     const itemPath = (i: number): string => stepPath.branch(scope, plan.name, i);
     const itemOptions = (i: number): LaneMode => ({ keep: itemMode.keep, spilled: mode.spilled || i >= local });
@@ -412,8 +407,8 @@ export class Executor {
     try {
       while (next < items.length) {
         const i = next++;
-        if (controller.signal.aborted) throw controller.signal.reason;
-        const out = this.steps(body.steps, 0, items[i], itemPath(i), controller.signal, itemOptions(i));
+        if (siblings.aborted) throw siblings.reason;
+        const out = this.steps(body.steps, 0, items[i], itemPath(i), siblings, itemOptions(i));
         if (out instanceof Promise) {
           first = out.then((value: unknown) => {
             results[i] = value;
@@ -423,7 +418,7 @@ export class Executor {
         results[i] = out;
       }
     } catch (error) {
-      controller.abort(siblingFailed(this.env.workflow.name, error, path));
+      siblings.abort(siblingFailed(this.env.workflow.name, error, path));
       dispose();
       throw error;
     }
@@ -432,9 +427,9 @@ export class Executor {
       return results;
     }
     const worker = async (): Promise<void> => {
-      while (next < items.length && !controller.signal.aborted) {
+      while (next < items.length && !siblings.aborted) {
         const i = next++;
-        results[i] = await this.lane(body, items[i], itemPath(i), controller.signal, itemOptions(i));
+        results[i] = await this.lane(body, items[i], itemPath(i), siblings, itemOptions(i));
       }
     };
     const width = Math.min(items.length, plan.concurrency ?? items.length);
@@ -442,73 +437,73 @@ export class Executor {
     return Promise.all(
       workers.map((w) =>
         w.catch((error: unknown) => {
-          controller.abort(siblingFailed(this.env.workflow.name, error, path));
+          siblings.abort(siblingFailed(this.env.workflow.name, error, path));
           throw error;
         }),
       ),
     )
       .then(() => {
-        if (signal.aborted) throw signal.reason;
+        if (cancel.aborted) throw cancel.reason;
         return results;
       })
       .finally(dispose);
   }
 
-  private async choice(plan: ChoicePlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
+  private async choice(plan: ChoicePlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = stepPath.child(scope, plan.name);
     const callback = this.env.workflow.callbacks.get(plan.predicate);
     if (callback?.kind !== 'predicate') throw new WorkflowValidationError([{ path, message: 'choice predicate is missing' }]);
     let chosen: boolean;
     try {
-      chosen = await raceAbort(callback.fn(input as never), signal);
+      chosen = await raceAbort(callback.fn(input as never), cancel);
     } catch (error) {
       throw asStepError(error, path, 1);
     }
-    if (chosen) return this.lane(plan.then, input, stepPath.choiceArm(scope, plan.name, 'then'), signal, mode);
-    if (plan.otherwise) return this.lane(plan.otherwise, input, stepPath.choiceArm(scope, plan.name, 'else'), signal, mode);
+    if (chosen) return this.lane(plan.then, input, stepPath.choiceArm(scope, plan.name, 'then'), cancel, mode);
+    if (plan.otherwise) return this.lane(plan.otherwise, input, stepPath.choiceArm(scope, plan.name, 'else'), cancel, mode);
     return input;
   }
 
-  private async retry(plan: RetryPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
+  private async retry(plan: RetryPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     // The input is needed again for the next attempt: it must not be moved away.
     const keep = keeping(mode, input);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.lane(plan.body, input, scope, signal, keep);
+        return await this.lane(plan.body, input, scope, cancel, keep);
       } catch (raw) {
         const error = asStepError(raw, path, attempt);
-        if (attempt > plan.retries || !isRetriable(error) || signal.aborted) throw error;
+        if (attempt > plan.retries || !isRetriable(error) || cancel.aborted) throw error;
         const delayMs = backoffDelay(plan.backoff ?? this.env.backoff, attempt);
         this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
-        await sleep(delayMs, signal);
+        await sleep(delayMs, cancel);
       }
     }
   }
 
-  private async timeout(plan: TimeoutPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
-    const { controller, dispose } = childController(signal);
-    const timer = setTimeout(() => controller.abort(new StepTimeoutError(bodyPath(plan.body, scope), plan.ms)), plan.ms);
+  private async timeout(plan: TimeoutPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
+    const own = cancel.child();
+    const timer = setTimeout(() => own.abort(new StepTimeoutError(bodyPath(plan.body, scope), plan.ms)), plan.ms);
     try {
-      return await raceAbort(this.lane(plan.body, input, scope, controller.signal, mode), controller.signal);
+      return await raceAbort(this.lane(plan.body, input, scope, own, mode), own);
     } finally {
       clearTimeout(timer);
-      dispose();
+      own.dispose();
     }
   }
 
-  private async catch(plan: CatchPlan, input: unknown, scope: string, signal: AbortSignal, mode: LaneMode): Promise<unknown> {
+  private async catch(plan: CatchPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     try {
       // The handler gets the input: it must not be moved away.
-      return await this.lane(plan.body, input, scope, signal, keeping(mode, input));
+      return await this.lane(plan.body, input, scope, cancel, keeping(mode, input));
     } catch (raw) {
       // Cancellation is not a failure to recover from.
-      if (signal.aborted || raw instanceof WorkflowCancelledError) throw raw;
+      if (cancel.aborted || raw instanceof WorkflowCancelledError) throw raw;
       const callback = this.env.workflow.callbacks.get(plan.handler);
       if (callback?.kind !== 'handler') throw raw;
       try {
-        return await raceAbort(callback.fn(asStepError(raw, path, 1), input as never), signal);
+        return await raceAbort(callback.fn(asStepError(raw, path, 1), input as never), cancel);
       } catch (error) {
         throw asStepError(error, path, 1);
       }

@@ -4,6 +4,7 @@ import { RemoteError, type BatchOutput } from '../hosting/wire.js';
 import type { GroupPlan, TaskPlan } from '../planner/plan.js';
 import type { Tier } from '../tiers/tier.js';
 import { raceAbort } from './abort.js';
+import type { CancelScope } from './cancel-scope.js';
 import type { ExecutionEnv } from './executor.js';
 import { keepProtected, type LaneMode } from './lane-mode.js';
 import { asStepError, siblingFailed } from './step-errors.js';
@@ -47,10 +48,9 @@ export async function mapInBatches(
   { def, task, tier }: MapBatch,
   items: readonly unknown[],
   scope: string,
-  controller: AbortController,
+  cancel: CancelScope,
   mode: LaneMode,
 ): Promise<unknown[]> {
-  const { signal } = controller;
   const size = Math.ceil(items.length / (tier.capacity * CHUNKS_PER_THREAD));
   const paths = items.map((_, i) => stepPath.child(stepPath.branch(scope, plan.name, i), task.name));
   const results = new Array<unknown>(items.length);
@@ -66,12 +66,12 @@ export async function mapInBatches(
           fn: { module: def.spec.module as string, name: def.spec.name },
           input: items.slice(from, to),
           ctx: { ...ctx, stepPath: chunkPaths[0] ?? scope },
-          signal,
+          signal: cancel.signal,
           transfer: true,
           keep: keepProtected(env.domains, mode.keep, items.slice(from, to)),
           batch: chunkPaths,
         }),
-        signal,
+        cancel,
       )) as BatchOutput;
       out.outputs.forEach((output, k) => {
         results[from + k] = output;
@@ -95,7 +95,7 @@ export async function mapInBatches(
     chunks.map((c) =>
       c.catch((error: unknown) => {
         // The first failure stops the other chunks (their threads are terminated and replaced).
-        controller.abort(siblingFailed(env.workflow.name, error, stepPath.child(scope, plan.name)));
+        cancel.abort(siblingFailed(env.workflow.name, error, stepPath.child(scope, plan.name)));
         throw error;
       }),
     ),

@@ -12,7 +12,8 @@ import { planWorkflow, type DomainBudget, type DomainHosting, type PlanningConte
 import { createTierFactories, type TierOptions } from './tier-factories.js';
 import { TierSet } from './tier-set.js';
 import type { Workflow } from '../workflow.js';
-import { newController, raceAbort } from './abort.js';
+import { raceAbort } from './abort.js';
+import { CancelScope } from './cancel-scope.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
 import { Executor } from './executor.js';
@@ -247,9 +248,10 @@ export class Runtime {
   ): Omit<WorkflowRun<Out>, 'events$'> {
     const id = randomUUID();
     const name = workflow.name;
-    const controller = newController();
+    // Many steps may wait on the run's scope at once (a wide map's items): no listener limit on its signal.
+    const scope = new CancelScope(undefined, Number.POSITIVE_INFINITY);
     const cancel = (reason = 'cancelled by the caller'): void => {
-      if (!controller.signal.aborted) controller.abort(new WorkflowCancelledError(name, reason));
+      if (!scope.aborted) scope.abort(new WorkflowCancelledError(name, reason));
     };
     const emit = (body: EventBody): void => {
       if (!runEvents && !this.allEvents.observed) return;
@@ -270,7 +272,7 @@ export class Runtime {
       try {
         // Workers, processes and containers the plan needs are up before the first step (a cancel does not wait for them).
         if (!this.tiers.isPrepared(plan)) {
-          await raceAbort(this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module), controller.signal);
+          await raceAbort(this.tiers.prepare(plan, (fn) => workflow.functions.get(fn)?.spec.module), scope);
         }
         const executor = new Executor({
           runId: id,
@@ -282,7 +284,7 @@ export class Runtime {
           emit,
           domains: this.domains,
         });
-        const out = (await executor.lane(plan.root, input, name, controller.signal)) as Out;
+        const out = (await executor.lane(plan.root, input, name, scope)) as Out;
         emit({ type: 'workflow.completed', durationMs: performance.now() - started });
         return out;
       } catch (raw) {

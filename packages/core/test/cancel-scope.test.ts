@@ -1,0 +1,71 @@
+import { describe, expect, test } from 'vitest';
+import { raceAbort, sleep } from '../src/runtime/abort.js';
+import { CancelScope } from '../src/runtime/cancel-scope.js';
+
+describe('CancelScope', () => {
+  test('a child aborts with its parent, with the parent\'s reason; the parent does not abort with a child', () => {
+    const run = new CancelScope();
+    const group = run.child();
+    const other = run.child();
+    const seen: string[] = [];
+    group.watch(() => seen.push(`group: ${String(group.reason)}`));
+    group.abort('a branch failed');
+    expect([group.aborted, run.aborted, other.aborted]).toEqual([true, false, false]);
+    expect(seen).toEqual(['group: a branch failed']);
+
+    const nested = other.child();
+    nested.watch(() => seen.push(`nested: ${String(nested.reason)}`));
+    run.abort('cancelled');
+    expect([other.aborted, nested.aborted]).toEqual([true, true]);
+    expect(nested.reason).toBe('cancelled');
+    expect(group.reason).toBe('a branch failed'); // its own abort came first
+    expect(seen).toEqual(['group: a branch failed', 'nested: cancelled']);
+  });
+
+  test('a child that nothing waits on costs no link, and still reads its parent\'s abort', () => {
+    const run = new CancelScope();
+    const idle = run.child();
+    run.abort('stop');
+    expect(idle.aborted).toBe(true);
+    expect(idle.reason).toBe('stop');
+  });
+
+  test('its signal is made on first use, once, and aborts with the scope (or is born aborted)', () => {
+    const run = new CancelScope();
+    const group = run.child();
+    const signal = group.signal;
+    expect(group.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    run.abort('cancelled');
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe('cancelled');
+    expect(run.child().signal.aborted).toBe(true);
+  });
+
+  test('a disposed scope no longer hears its parent; an unwatched waiter is not called', () => {
+    const run = new CancelScope();
+    const done = run.child();
+    const calls: string[] = [];
+    done.watch(() => calls.push('disposed'));
+    done.dispose();
+    const live = run.child();
+    const unwatch = live.watch(() => calls.push('unwatched'));
+    unwatch();
+    live.watch(() => calls.push('live'));
+    run.abort('x');
+    expect(calls).toEqual(['live']);
+  });
+
+  test('raceAbort and sleep reject with the reason when the scope aborts, and settle normally otherwise', async () => {
+    const run = new CancelScope();
+    const group = run.child();
+    await expect(raceAbort(Promise.resolve(1), group)).resolves.toBe(1);
+    const never = raceAbort(new Promise(() => undefined), group);
+    const napping = sleep(60_000, group);
+    run.abort(new Error('cancelled'));
+    await expect(never).rejects.toThrow('cancelled');
+    await expect(napping).rejects.toThrow('cancelled');
+    await expect(sleep(1, new CancelScope())).resolves.toBeUndefined();
+    await expect(raceAbort(Promise.resolve(2), group)).rejects.toThrow('cancelled');
+  });
+});
