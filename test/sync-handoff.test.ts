@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Runtime, StepFailedError, StepTimeoutError, WorkflowCancelledError, type FnContext, type Workflow, type WorkflowEvent } from '@faastlane/core';
+import { IsInt, Min } from 'class-validator';
 import { Fn, task, workflow } from '@faastlane/dsl';
 
 // The executor hands a synchronous function's output straight to the next step, with no promise in
@@ -16,6 +17,15 @@ let flaky = 0;
 @Fn({ timeoutMs: 5 }) class SlowSync { run(n: number): number { const end = performance.now() + 20; while (performance.now() < end); return n; } }
 
 @Fn() class Hangs { run(_n: number, ctx: FnContext): Promise<number> { return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('never seen')), { once: true })); } }
+
+class Count { @IsInt() @Min(0) n!: number; }
+let validatedFlaky = 0;
+@Fn({ input: Count, retries: 2 }) class ValidatedFlaky {
+  async run(c: Count): Promise<Count> { await Promise.resolve(); if (++validatedFlaky % 3 !== 0) throw new Error(`flake ${validatedFlaky}`); return { n: c.n + 1 }; }
+}
+@Fn({ input: Count }) class ValidatedSync { run(c: Count): Count { return { n: c.n * 10 }; } }
+@Fn({ input: Count }) class ValidatedBoom { async run(_c: Count): Promise<Count> { throw new RangeError('validated boom'); } }
+@Fn({ input: Count }) class ValidatedHangs { run(_c: Count, ctx: FnContext): Promise<Count> { return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('never seen')), { once: true })); } }
 
 let rt: Runtime;
 beforeAll(async () => { rt = await Runtime.create({ workerThreads: 1, retryBackoff: { initialMs: 1, maxMs: 1, factor: 1 } }); });
@@ -62,6 +72,24 @@ describe('synchronous steps hand their output straight on', () => {
   test('a synchronous function over its timeout fails with StepTimeoutError', async () => {
     const { out } = await collect(workflow('sync-timeout').pipe(task(AddOne), task(SlowSync), task(Twice)), 1);
     await expect(out).rejects.toBeInstanceOf(StepTimeoutError);
+  });
+
+  test('validated steps (validation is asynchronous) keep their retries, errors, order and cancellation', async () => {
+    validatedFlaky = 0;
+    const { events, out } = await collect(workflow('validated').pipe(task(ValidatedFlaky), task(ValidatedSync)), { n: 1 });
+    expect(await out).toEqual({ n: 20 });
+    expect(events.filter((e) => e.type === 'step.failed').map((e) => e.type === 'step.failed' && e.willRetry)).toEqual([true, true]);
+    const spans = events.flatMap((e) => (e.type === 'step.completed' && e.ran ? [e.ran] : []));
+    expect(spans).toHaveLength(2);
+    expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end);
+
+    const boom = await collect(workflow('validated-boom').pipe(task(ValidatedSync), task(ValidatedBoom)), { n: 1 });
+    await expect(boom.out).rejects.toBeInstanceOf(StepFailedError);
+    await expect(boom.out).rejects.toMatchObject({ stepPath: 'validated-boom/ValidatedBoom' });
+
+    const run = rt.start(workflow('validated-hang').pipe(task(ValidatedSync), task(ValidatedHangs)), { n: 1 });
+    setTimeout(() => run.cancel('stop'), 5);
+    await expect(run.result).rejects.toBeInstanceOf(WorkflowCancelledError);
   });
 
   test('a cancel from an event handler stops the chain before the next step starts', async () => {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { StepTimeoutError, WorkflowCancelledError, WorkflowValidationError } from '../errors.js';
-import type { FnDefinition, FnInstance } from '../functions/definition.js';
+import type { DtoClass, FnDefinition, FnInstance } from '../functions/definition.js';
 import { validateInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
@@ -125,13 +125,10 @@ export class Executor {
     this.env.emit({ type: 'step.started', path, attempt });
     const started = performance.now();
     const ran: Ran = {};
+    if (def.inputType) return this.validatedTask(call, attempt, started, ran, def.inputType);
     let out: unknown;
     try {
-      if (def.inputType) {
-        out = raceAbort(validateInput(path, def.inputType, input), cancel).then(() => this.run(call, attempt, ran));
-      } else {
-        out = this.run(call, attempt, ran);
-      }
+      out = this.run(call, attempt, ran);
     } catch (raw) {
       return this.taskFailed(call, attempt, started, raw);
     }
@@ -142,6 +139,42 @@ export class Executor {
       );
     }
     return this.taskDone(call, attempt, started, ran, out);
+  }
+
+  /**
+   * An attempt whose input is validated first (class-validator is asynchronous). Settles its own
+   * promise rather than returning one from a `then` callback: adopting a promise there costs two
+   * more microtask turns between this function's end and the next one's start.
+   */
+  private validatedTask(call: TaskCall, attempt: number, started: number, ran: Ran, dto: DtoClass): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      // Each settles the attempt: with the output, or a retry's promise, or the step's error.
+      const failed = (raw: unknown): void => {
+        try {
+          resolve(this.taskFailed(call, attempt, started, raw));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const done = (output: unknown): void => {
+        try {
+          resolve(this.taskDone(call, attempt, started, ran, output));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      raceAbort(validateInput(call.path, dto, call.input), call.cancel).then(() => {
+        let out: unknown;
+        try {
+          out = this.run(call, attempt, ran);
+        } catch (raw) {
+          failed(raw);
+          return;
+        }
+        if (out instanceof Promise) out.then(done, failed);
+        else done(out);
+      }, failed);
+    });
   }
 
   /** The attempt itself, where the plan placed it: its output, or a promise of it. */
@@ -275,14 +308,24 @@ export class Executor {
       if (cancel.aborted) throw cancel.reason;
       return result;
     }
-    return raceAbort(
-      result.then((value) => {
-        ran.end = wallClock();
-        this.env.measurements.recordCall(name, performance.now() - started, syncMs);
-        return value;
-      }),
-      cancel,
-    );
+    if (cancel.aborted) return Promise.reject(cancel.reason);
+    // Raced against `cancel` in one promise, settled in the same turn as `ran.end` is stamped (a
+    // `raceAbort` around a `then` would add a microtask turn before the next function can start).
+    return new Promise((resolve, reject) => {
+      const unwatch = cancel.watch(() => reject(cancel.reason));
+      result.then(
+        (value) => {
+          unwatch();
+          ran.end = wallClock();
+          this.env.measurements.recordCall(name, performance.now() - started, syncMs);
+          resolve(value);
+        },
+        (error: unknown) => {
+          unwatch();
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
