@@ -56,6 +56,17 @@ describe('CancelScope', () => {
     expect(calls).toEqual(['live']);
   });
 
+  test('watching a scope that has aborted already calls back a microtask later (unless unwatched)', async () => {
+    const run = new CancelScope();
+    run.abort('gone');
+    const calls: string[] = [];
+    run.child().watch(() => calls.push('late'));
+    run.watch(() => calls.push('never'))();
+    expect(calls).toEqual([]);
+    await Promise.resolve();
+    expect(calls).toEqual(['late']);
+  });
+
   test('raceAbort and sleep reject with the reason when the scope aborts, and settle normally otherwise', async () => {
     const run = new CancelScope();
     const group = run.child();

@@ -52,10 +52,19 @@ export class CancelScope {
   }
 
   /**
-   * Calls `onAbort` once when this scope aborts, unless the returned function is called first. The
-   * scope must not be aborted yet (check `aborted` before).
+   * Calls `onAbort` once when this scope aborts, unless the returned function is called first.
+   * Callers check `aborted` first; on a scope that has aborted already, `onAbort` runs a microtask later.
    */
   watch(onAbort: () => void): () => void {
+    if (this.aborted) {
+      let wanted = true;
+      queueMicrotask(() => {
+        if (wanted) onAbort();
+      });
+      return () => {
+        wanted = false;
+      };
+    }
     let watchers = this.#watchers;
     if (!watchers) {
       watchers = new Set();
