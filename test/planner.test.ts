@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, test } from 'vitest';
-import { Measurements, planWorkflow, type MachineInfo, type PlanningContext, type TaskPlan } from '@faastlane/core';
+import { Measurements, planWorkflow, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
 import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn, KeepSecret, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
 
@@ -55,6 +55,26 @@ describe('placement', () => {
     for (let i = 0; i < 20; i++) measurements.recordCall('Burn', 0.004, 0.004);
     const plan = planWorkflow(fanOut as never, context({ measurements }));
     expect(plan.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });
+  });
+
+  test('near the break-even a group keeps its executor: it moves to threads at 2x a thread hop, back under 1x', () => {
+    const measured = (ms: number): Measurements => {
+      const m = new Measurements();
+      for (let i = 0; i < 9; i++) m.recordCall('Burn', ms, ms);
+      return m;
+    };
+    const executor = (ms: number, previous?: Plan): { plan: Plan; executor: unknown; reason: unknown } => {
+      const plan = planWorkflow(fanOut as never, context({ measurements: measured(ms), previous }));
+      const group = plan.root.steps[0] as { executor: unknown; reason: unknown };
+      return { plan, executor: group.executor, reason: group.reason };
+    };
+    const onLoop = executor(0.05).plan;
+    expect(executor(0.15, onLoop)).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/stays on the event loop until a branch takes 0.2 ms/) });
+    expect(executor(0.25, onLoop).executor).toBe('worker-threads');
+    const onThreads = executor(0.5).plan;
+    expect(executor(0.15, onThreads).executor).toBe('worker-threads');
+    expect(executor(0.05, onThreads).executor).toBe('event-loop');
+    expect(executor(0.15).executor).toBe('worker-threads'); // no plan before: the break-even alone
   });
 
   test('isolation: process and (without MPK) domain go to child processes; the plan says why', () => {

@@ -3,7 +3,7 @@ import { stepPath } from '../graph/paths.js';
 import type { Workflow } from '../workflow.js';
 import type { MachineInfo } from './machine.js';
 import type { Measurements } from './measurements.js';
-import { Plan, type GroupExecutor, type LanePlan, type Placement, type RuntimeMode, type SpillPlan, type StepPlan } from './plan.js';
+import { Plan, forEachStep, type GroupExecutor, type LanePlan, type Placement, type RuntimeMode, type SpillPlan, type StepPlan } from './plan.js';
 
 /** What the planner may use besides the graph: the machine, the tiers the runtime has, and past measurements. */
 export interface PlanningContext {
@@ -26,6 +26,11 @@ export interface PlanningContext {
    * a child process that the runtime supervises, or in the runtime's own process (`'in-process'`).
    */
   readonly domainHosting?: DomainHosting;
+  /**
+   * The plan this one replaces, if any: a group keeps its executor until the measurements clearly
+   * say otherwise (see {@link THREAD_HYSTERESIS}).
+   */
+  readonly previous?: Plan;
 }
 
 /**
@@ -52,6 +57,13 @@ export interface DomainBudget {
 
 /** A branch shorter than this (measured, ms) costs more to hop to a thread than to run: it stays on the event loop. */
 export const THREAD_HOP_BREAK_EVEN_MS = 0.1;
+/**
+ * A group on the event loop moves to threads only once its slowest branch is this many times the
+ * break-even. Near the break-even either is about as good, and a median of a few calls crosses it
+ * back and forth (the same function also measures slower on a busy worker than here): without a
+ * band, a group flipped between the two from one run to the next.
+ */
+export const THREAD_HYSTERESIS = 2;
 /** Assumed container hop latency (ms) until one has been measured. */
 export const DEFAULT_CONTAINER_HOP_MS = 2;
 /** A spilled branch must take at least this many times the container hop to be worth sending away. */
@@ -79,6 +91,8 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
   const { graph } = workflow;
   const spec = (fn: string): FnSpec | undefined => graph.functions[fn];
   const domains = domainAllocator(workflow, context);
+  const before = new Map<string, GroupExecutor>();
+  if (context.previous) forEachStep(context.previous.root, (s) => s.kind === 'group' && before.set(s.path, s.executor));
 
   const lane = (node: GraphNode, scope: string, where: LaneSite): LanePlan => ({
     kind: 'lane',
@@ -95,12 +109,13 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
       case 'parallel':
       case 'map': {
         const branches = node.kind === 'parallel' ? node.branches : [node.body];
-        const decision = placeGroup(branches, node.kind === 'parallel' ? branches.length : undefined, spec, context);
+        const path = stepPath.child(scope, node.name);
+        const decision = placeGroup(branches, node.kind === 'parallel' ? branches.length : undefined, spec, context, before.get(path));
         const site: LaneSite = decision.executor === 'worker-threads' ? 'worker-group' : decision.executor === 'containers' ? 'container-group' : 'event-loop-group';
         return {
           kind: 'group',
           op: node.kind,
-          path: stepPath.child(scope, node.name),
+          path,
           name: node.name,
           executor: decision.executor,
           reason: decision.reason,
@@ -279,6 +294,7 @@ function placeGroup(
   width: number | undefined,
   spec: (fn: string) => FnSpec | undefined,
   context: PlanningContext,
+  before: GroupExecutor | undefined,
 ): GroupDecision {
   if (context.mode === 'function-per-container') {
     return { executor: 'containers', reason: 'function-per-container baseline: each branch calls its functions\' containers concurrently', spill: undefined };
@@ -296,6 +312,14 @@ function placeGroup(
     return {
       executor: 'event-loop',
       reason: `CPU-bound but measured at ${slowest.toFixed(3)} ms, less than a thread hop (${THREAD_HOP_BREAK_EVEN_MS} ms): on the event loop`,
+      spill: undefined,
+    };
+  }
+  const moveAt = THREAD_HYSTERESIS * THREAD_HOP_BREAK_EVEN_MS;
+  if (before === 'event-loop' && slowest < moveAt) {
+    return {
+      executor: 'event-loop',
+      reason: `CPU-bound, measured at ${slowest.toFixed(3)} ms: stays on the event loop until a branch takes ${moveAt} ms (${THREAD_HYSTERESIS}x a thread hop)`,
       spill: undefined,
     };
   }

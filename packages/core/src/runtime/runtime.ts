@@ -146,7 +146,7 @@ export class Runtime {
     // and looked at again every so many calls (see `replanAfter`), since sums of measured times decide groups.
     if (cached && cached.version === m.version && m.calls - cached.calls < replanAfter(cached.calls)) return cached.plan;
     if (!cached) validateWorkflow(wf);
-    const fresh = this.planWithDomains(wf);
+    const fresh = this.planWithDomains(wf, cached?.plan);
     const placements = placementsOf(fresh);
     // The same placements keep the same plan object (its tiers are prepared already), even when a
     // function changed class: a median near a class boundary may cross it back and forth.
@@ -159,10 +159,10 @@ export class Runtime {
    * Plans with the protection keys free now and holds the domains the plan counted on. If other code
    * took keys in between, it plans again with what is left (the planner then falls back to processes).
    */
-  private planWithDomains(wf: Workflow<unknown, unknown>): Plan {
+  private planWithDomains(wf: Workflow<unknown, unknown>, previous: Plan | undefined): Plan {
     for (let tries = 0; ; tries++) {
       const domains = this.mode === 'faastlane' && this.machine.mpk.available ? this.domainBudget() : undefined;
-      const plan = planWorkflow(wf, { ...this.planningContext(), domains });
+      const plan = planWorkflow(wf, { ...this.planningContext(), domains, previous });
       if (!domains) return plan;
       try {
         this.domains.reserve(plan);
