@@ -62,14 +62,14 @@ describe('ML prediction pipeline: resize -> predict -> render', () => {
   test('Render draws each class\'s caption with the built-in pixel font and a bar as long as its score', async () => {
     const side = 224;
     const image = { data: new Uint8Array(side * side * 3).fill(200), width: side, height: side };
-    drawOverlay(image, [{ label: 'i', score: 0.5 }]);
+    drawOverlay(image, [{ label: 'circle', score: 0.5 }]);
     const at = (x: number, y: number): number[] => [...image.data.subarray((y * side + x) * 3, (y * side + x) * 3 + 3)];
     const top = panelTop(1, side);
     expect(at(3, top - 1)).toEqual([200, 200, 200]); // above the panel: untouched
     expect(at(3, top + 1)).toEqual([80, 80, 80]); // the panel: black at 60% over the image
-    // The caption's first row is that of 'I' (0b01110), from x = 6.
+    // The caption (`CIRCLE 50%`) starts at x = 6 with the first row of 'C': 0b01110.
     const textY = top + 3 + Math.floor((ROW_HEIGHT - 7) / 2);
-    expect(glyphOf('i')[0]).toBe(0b01110);
+    expect(glyphOf('c')[0]).toBe(0b01110);
     expect([6, 7, 8, 9, 10].map((x) => at(x, textY)[0])).toEqual([80, 255, 255, 255, 80]);
     expect(captionOf({ label: 'star', score: 0.814 })).toBe('STAR 81%');
     // The bar: half the room right of the captions, in the best class's colour.
