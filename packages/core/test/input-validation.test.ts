@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { IsInt, Max, ValidateNested } from 'class-validator';
+import { IsInt, Max, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { describe, expect, test } from 'vitest';
 import { InputValidationError, validateInput } from '../src/index.js';
+import { checkInput } from '../src/functions/input-validation.js';
 
 class Inner { @IsInt() n!: number }
 class Dto {
@@ -39,5 +40,32 @@ describe('validateInput', () => {
     for (const bad of [new Uint8Array(8), [1], 'x', null]) {
       await expect(validateInput('wf/S', Dto, bad)).rejects.toBeInstanceOf(InputValidationError);
     }
+  });
+});
+
+class Flat { @IsInt() @Max(10) count!: number }
+@ValidatorConstraint({ name: 'slowlyEven', async: true })
+class SlowlyEven implements ValidatorConstraintInterface {
+  async validate(n: unknown): Promise<boolean> {
+    await new Promise((r) => setTimeout(r, 1));
+    return typeof n === 'number' && n % 2 === 0;
+  }
+}
+class Remote { @Validate(SlowlyEven) n!: number }
+
+describe('checkInput (what the executor calls)', () => {
+  test('is synchronous when every rule is: it returns nothing, or throws the violations at once', () => {
+    expect(checkInput('wf/S', Flat, { count: 3 })).toBeUndefined();
+    expect(() => checkInput('wf/S', Flat, { count: 11 })).toThrow(InputValidationError);
+  });
+
+  test('returns a promise where a rule may be asynchronous (an async constraint, a nested object)', async () => {
+    const remote = checkInput('wf/S', Remote, { n: 3 });
+    expect(remote).toBeInstanceOf(Promise);
+    await expect(remote).rejects.toMatchObject({ violations: [{ property: 'n', constraints: { slowlyEven: expect.any(String) } }] });
+    await expect(checkInput('wf/S', Remote, { n: 4 })).resolves.toBeUndefined();
+    const nested = checkInput('wf/S', Dto, { count: 1, inner: Object.assign(new Inner(), { n: 1 }), data: new Float64Array(1) });
+    expect(nested).toBeInstanceOf(Promise);
+    await expect(nested).resolves.toBeUndefined();
   });
 });
