@@ -259,7 +259,7 @@ export class Runtime {
       // and it was a third of a short run's CPU, paid between every two functions.
       const event = Object.assign({ runId: id, workflow: name, at: Date.now() }, body) as WorkflowEvent;
       runEvents?.next(event);
-      this.allEvents.next(event);
+      if (this.allEvents.observed) this.allEvents.next(event);
     };
 
     // Checked now, not when the deferred run starts: a run accepted before `close()` must be awaited by it.
