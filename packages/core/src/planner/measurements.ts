@@ -218,7 +218,7 @@ export class Measurements {
 
 /**
  * A coarse class of a function (size bucket x cpu/io), for deciding whether a cached plan is stale.
- * A number, not a string: it is computed on every call.
+ * A number, not a string: it is compared for every function with new calls each time a plan is looked up.
  */
 function classOf(typicalMs: number, cpuShare: number | undefined): number {
   const size = typicalMs < 0.05 ? 0 : typicalMs < 1 ? 1 : typicalMs < 20 ? 2 : 3;
