@@ -11,7 +11,11 @@ export interface FnContext {
   readonly stepPath: string;
   /** The attempt being run, counted from 1. */
   readonly attempt: number;
-  /** Fires when the step times out or the run is cancelled. Long-running functions should honour it. */
+  /**
+   * Fires when the step times out or the run is cancelled. Long-running functions should honour it.
+   * On the calling thread it is made when first read (most functions never do), so read it from the
+   * context itself: a copy made with `{ ...ctx }` does not carry it.
+   */
   readonly signal: AbortSignal;
   /**
    * The function's private heap. For `@Fn({ isolation: 'domain' })` placed in a protection domain
