@@ -67,10 +67,23 @@ describe('CancelScope', () => {
     expect(calls).toEqual(['late']);
   });
 
+  test('timeout(): a child that aborts with its reason after the time, unless disposed first', async () => {
+    const run = new CancelScope();
+    const late = run.timeout(5, () => new Error('too slow'));
+    await expect(raceAbort(new Promise(() => undefined), late)).rejects.toThrow('too slow');
+    expect(run.aborted).toBe(false);
+    const done = run.timeout(5, () => new Error('never'));
+    done.dispose();
+    await sleep(20, run);
+    expect(done.aborted).toBe(false);
+  });
+
   test('raceAbort and sleep reject with the reason when the scope aborts, and settle normally otherwise', async () => {
     const run = new CancelScope();
     const group = run.child();
-    await expect(raceAbort(Promise.resolve(1), group)).resolves.toBe(1);
+    const seen: number[] = [];
+    await expect(raceAbort(Promise.resolve(1), group, undefined, (v) => seen.push(v))).resolves.toBe(1);
+    expect(seen).toEqual([1]);
     const never = raceAbort(new Promise(() => undefined), group);
     const napping = sleep(60_000, group);
     run.abort(new Error('cancelled'));

@@ -7,14 +7,17 @@ import type { CancelScope } from './cancel-scope.js';
 
 /**
  * Resolves or rejects like `value`, or rejects with the scope's reason as soon as it aborts;
- * `cleanup` runs once, when either happens. This races every pending step.
+ * `cleanup` runs once, when either happens. This races every pending step. `onValue` sees the value
+ * in the turn that resolves the race (the executor stamps a function's end there, so that the next
+ * step waits on no further `then`).
  */
-export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, cleanup?: () => void): Promise<T> {
+export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, cleanup?: () => void, onValue?: (value: T) => void): Promise<T> {
   if (scope.aborted) {
     cleanup?.();
     return Promise.reject(scope.reason);
   }
   if (!isThenable(value)) {
+    onValue?.(value);
     cleanup?.();
     return Promise.resolve(value);
   }
@@ -32,7 +35,9 @@ export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, clea
     });
     value.then(
       (v) => {
-        if (finish()) resolve(v);
+        if (!finish()) return;
+        onValue?.(v);
+        resolve(v);
       },
       (e: unknown) => {
         if (finish()) reject(e);

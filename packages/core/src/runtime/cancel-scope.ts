@@ -17,6 +17,7 @@ export class CancelScope {
   #watchers: Set<() => void> | undefined;
   #unlink: (() => void) | undefined;
   #signal: AbortSignal | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param parent aborting it aborts this scope too.
@@ -31,6 +32,16 @@ export class CancelScope {
   /** A scope that `this` aborting aborts too; `dispose()` it when done. */
   child(listeners = 1): CancelScope {
     return new CancelScope(this, listeners);
+  }
+
+  /**
+   * A child that aborts with `reason()` after `ms` (a step's or an operator's timeout), unless it is
+   * disposed first: dispose it when what it bounds is over.
+   */
+  timeout(ms: number, reason: () => unknown): CancelScope {
+    const child = new CancelScope(this);
+    child.#timer = setTimeout(() => child.abort(reason()), ms);
+    return child;
   }
 
   /** Whether this scope, or one above it, has aborted. */
@@ -93,8 +104,12 @@ export class CancelScope {
     return controller.signal;
   }
 
-  /** Unlinks this scope from its parent: what still waits on it is no longer told of the parent's abort. */
+  /**
+   * Unlinks this scope from its parent (what still waits on it is no longer told of the parent's
+   * abort) and stops its timeout, if it has one.
+   */
   dispose(): void {
+    clearTimeout(this.#timer);
     this.#watchers = undefined;
     this.#unlink?.();
     this.#unlink = undefined;

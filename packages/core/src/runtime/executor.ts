@@ -243,38 +243,24 @@ export class Executor {
       return this.measured(def.spec.name, result, clock.started, ran, cancel);
     }
 
-    const own = cancel.child();
     let timeout: StepTimeoutError | undefined;
     const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt));
-    const timer = setTimeout(() => own.abort(timedOut()), timeoutMs);
-    const settle = (): void => {
-      clearTimeout(timer);
-      own.dispose();
-    };
+    const own = cancel.timeout(timeoutMs, timedOut);
     const clock: Clock = { started: 0 };
     let result: unknown;
     try {
       result = this.invoke(def, input, path, attempt, own, inDomain, ran, clock);
     } catch (error) {
-      settle();
+      own.dispose();
       throw error;
     }
     if (!isThenable(result)) {
-      settle();
+      own.dispose();
       // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
       if (performance.now() - clock.started > timeoutMs) throw timedOut();
       return this.measured(def.spec.name, result, clock.started, ran, cancel);
     }
-    return (this.measured(def.spec.name, result, clock.started, ran, own) as Promise<unknown>).then(
-      (value) => {
-        settle();
-        return value;
-      },
-      (error: unknown) => {
-        settle();
-        throw error;
-      },
-    );
+    return this.measured(def.spec.name, result, clock.started, ran, own, () => own.dispose());
   }
 
   /** Calls `run` (in the function's domain when `inDomain`), stamping `ran.start` and `clock.started` just before. */
@@ -300,9 +286,10 @@ export class Executor {
   /**
    * Stamps `ran.end` and records the call's time. The synchronous part of `run` is computation on
    * this thread; the rest is waiting. Both are measured so that the planner can tell CPU-bound
-   * functions from I/O-bound ones. A pending result is raced against `cancel`.
+   * functions from I/O-bound ones. A pending result is raced against `cancel` (`cleanup` runs when
+   * the race is over).
    */
-  private measured(name: string, result: unknown, started: number, ran: Ran, cancel: CancelScope): unknown {
+  private measured(name: string, result: unknown, started: number, ran: Ran, cancel: CancelScope, cleanup?: () => void): unknown {
     const syncMs = performance.now() - started;
     if (!isThenable(result)) {
       ran.end = wallClock();
@@ -310,23 +297,9 @@ export class Executor {
       if (cancel.aborted) throw cancel.reason;
       return result;
     }
-    if (cancel.aborted) return Promise.reject(cancel.reason);
-    // Raced against `cancel` in one promise, settled in the same turn as `ran.end` is stamped (a
-    // `raceAbort` around a `then` would add a microtask turn before the next function can start).
-    return new Promise((resolve, reject) => {
-      const unwatch = cancel.watch(() => reject(cancel.reason));
-      result.then(
-        (value) => {
-          unwatch();
-          ran.end = wallClock();
-          this.env.measurements.recordCall(name, performance.now() - started, syncMs);
-          resolve(value);
-        },
-        (error: unknown) => {
-          unwatch();
-          reject(error);
-        },
-      );
+    return raceAbort(result, cancel, cleanup, () => {
+      ran.end = wallClock();
+      this.env.measurements.recordCall(name, performance.now() - started, syncMs);
     });
   }
 
@@ -350,17 +323,8 @@ export class Executor {
     const tier = this.env.tier(placement, def.spec.name);
     const timeoutMs = def.spec.timeoutMs;
     // Without a timeout of its own the call needs no scope of its own either: its group's will do.
-    let callCancel = cancel;
-    let cleanup: (() => void) | undefined;
-    if (timeoutMs !== undefined) {
-      const own = cancel.child();
-      const timer = setTimeout(() => own.abort(new StepTimeoutError(path, timeoutMs, attempt)), timeoutMs);
-      callCancel = own;
-      cleanup = () => {
-        clearTimeout(timer);
-        own.dispose();
-      };
-    }
+    const callCancel = timeoutMs === undefined ? cancel : cancel.timeout(timeoutMs, () => new StepTimeoutError(path, timeoutMs, attempt));
+    const cleanup = callCancel === cancel ? undefined : (): void => callCancel.dispose();
     let call: Promise<unknown>;
     try {
       call = tier.call({
@@ -527,12 +491,10 @@ export class Executor {
   }
 
   private async timeout(plan: TimeoutPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
-    const own = cancel.child();
-    const timer = setTimeout(() => own.abort(new StepTimeoutError(bodyPath(plan.body, scope), plan.ms)), plan.ms);
+    const own = cancel.timeout(plan.ms, () => new StepTimeoutError(bodyPath(plan.body, scope), plan.ms));
     try {
       return await raceAbort(this.lane(plan.body, input, scope, own, mode), own);
     } finally {
-      clearTimeout(timer);
       own.dispose();
     }
   }
