@@ -80,4 +80,14 @@ describe('DomainHostPool', () => {
     expect(violation).toMatchObject({ stepPath: 'wf/Steal', domain: 'fn:Produce' });
     expect(violation?.message).toBe('Step wf/Steal violated the isolation of domain fn:Produce: read of domain "fn:Produce" refused');
   });
+
+  test("the addon's own refusal from the host, and its protection-fault subclass, are the step's IsolationViolationError", async () => {
+    const { RemoteError } = await import('../src/hosting/wire.js');
+    for (const [name, code] of [['DomainAccessError', 'ERR_MPK_ACCESS_DENIED'], ['ProtectionFaultError', 'ERR_MPK_PROTECTION_FAULT']]) {
+      const remote = new RemoteError({ name, code, domain: 'fn:Produce', message: 'read of domain "fn:Produce" refused' });
+      const violation = asIsolationViolation(remote, 'wf/Steal');
+      expect(violation).toMatchObject({ stepPath: 'wf/Steal', domain: 'fn:Produce' });
+      expect(violation?.message).toBe('Step wf/Steal violated the isolation of domain fn:Produce: read of domain "fn:Produce" refused');
+    }
+  });
 });

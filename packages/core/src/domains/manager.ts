@@ -68,8 +68,10 @@ export class DomainManager {
    * Runs `body` (a function's synchronous `run`) inside the function's domain on this thread: its
    * heap and the shared heap granted, every other domain of the addon denied (read-modify-write of the
    * addon's PKRU bits only), and afterwards exactly the bits that were there restored, also when it
-   * throws. A guarded access to another domain's memory becomes `IsolationViolationError` naming the
-   * step and that domain; an unguarded one faults and the process dies (it cannot safely go on).
+   * throws. A guarded access to another domain's memory throws the addon's `DomainAccessError` (the
+   * executor reports it as the step's `IsolationViolationError`, see `asIsolationViolation`; in the
+   * domain host it crosses the wire with its code and domain first); an unguarded one faults and the
+   * process dies (it cannot safely go on).
    *
    * @throws WorkflowValidationError when `run` returned a promise: its continuation would run outside
    *   the domain (PKRU belongs to the thread, not to the async task), so it is refused rather than
@@ -82,8 +84,6 @@ export class DomainManager {
     let result: T;
     try {
       result = body(held.heap, shared.heap);
-    } catch (error) {
-      throw asIsolationViolation(error, path) ?? error;
     } finally {
       scope.leave();
     }
@@ -133,7 +133,8 @@ export class DomainManager {
  * An access to another domain's memory as core's `IsolationViolationError` for the step:
  * - the addon's refusal here (a guarded access that faulted, or an allocation in a heap the domain
  *   may not write: `DomainAccessError`);
- * - the same refusal in the domain host, which arrives rebuilt as a `RemoteError`;
+ * - the same refusal in the domain host, which arrives rebuilt as a `RemoteError` with the addon's
+ *   code (`ERR_MPK_ACCESS_DENIED`, or `ERR_MPK_PROTECTION_FAULT` for its subclass) and the domain;
  * - the death of the domain host from a protection-key fault (plain code touching a denied heap),
  *   which its signal handler reported before the process died.
  */
@@ -141,8 +142,10 @@ export function asIsolationViolation(error: unknown, path: string): IsolationVio
   let violation: IsolationViolationError | undefined;
   if (error instanceof DomainAccessError) {
     violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
-  } else if (error instanceof RemoteError && (error.code === 'ISOLATION_VIOLATION' || error.name === 'DomainAccessError')) {
-    // The host's own IsolationViolationError already says "Step <path> violated ...": keep only its detail.
+  } else if (error instanceof RemoteError && (error.code === 'ERR_MPK_ACCESS_DENIED' || error.code === 'ERR_MPK_PROTECTION_FAULT')) {
+    violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
+  } else if (error instanceof RemoteError && error.code === 'ISOLATION_VIOLATION') {
+    // Another runtime's IsolationViolationError already says "Step <path> violated ...": keep only its detail.
     const detail = error.message.replace(/^Step \S+ violated the isolation of domain \S+: /, '');
     violation = new IsolationViolationError(path, error.domain || 'unknown', detail);
   } else if (error instanceof TierCrashError && error.protectionFault) {
