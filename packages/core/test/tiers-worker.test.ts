@@ -27,6 +27,10 @@ describe('WorkerPool', () => {
     const where = (await pool.call(call('WhereAmI', null))) as { isMainThread: boolean };
     expect(where.isMainThread).toBe(false);
     expect(pool.members).toHaveLength(2);
+    // A worker that dies is replaced, and the replacement starts although it is told to warm the unknown one too.
+    await expect(pool.call(call('Exit', 3))).rejects.toThrow();
+    for (let i = 0; i < 4; i++) expect(((await pool.call(call('WhereAmI', null))) as { isMainThread: boolean }).isMainThread).toBe(false);
+    await expect.poll(() => pool.members.length, { timeout: 10_000 }).toBe(2);
   });
 
   test('runs functions on other threads of this process', async () => {

@@ -17,7 +17,7 @@ export class FunctionHost {
   /** @param runner how a call runs (default: directly, both heaps ordinary memory). */
   constructor(private readonly runner: FunctionRunner = runDirectly) {}
 
-  /** Loads a function ahead of its first call (imports its module, creates its instance). */
+  /** Loads a function ahead of its first call: imports its module (its instance is made at that call). */
   load(fn: FnRef): Promise<Loaded> {
     const key = `${fn.module}#${fn.name}`;
     let instance = this.instances.get(key);

@@ -20,9 +20,9 @@ export interface HostPort {
 export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost()): void {
   const neverAborted = new AbortController().signal;
 
-  const init = async (preload: readonly FnRef[]): Promise<void> => {
+  const init = async (preload: readonly FnRef[], warm: readonly FnRef[]): Promise<void> => {
     try {
-      await Promise.all(preload.map((fn) => host.load(fn)));
+      await Promise.all([...preload.map((fn) => host.load(fn)), ...warm.map((fn) => host.load(fn).catch(() => undefined))]);
       port.post({ type: 'ready' }, []);
     } catch (error) {
       port.post({ type: 'failed', error: toWireError(error) }, []);
@@ -81,7 +81,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
   };
 
   port.listen((message) => {
-    if (message.type === 'init') void init(message.preload);
+    if (message.type === 'init') void init(message.preload, message.warm ?? []);
     else void call(message.request);
   });
 }

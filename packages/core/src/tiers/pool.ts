@@ -79,7 +79,10 @@ export abstract class HostPool implements Tier {
 
   private readonly slots: Slot[];
   private readonly queue: Pending[] = [];
-  private startupFunctions: readonly FnRef[];
+  /** Loaded by every member before it is ready: a failure fails the member (and `start`). */
+  private readonly startupFunctions: readonly FnRef[];
+  /** Added by `preload()`: loaded by every member, later ones included, but never failing one. */
+  private warmFunctions: readonly FnRef[] = [];
   private readonly startTimeoutMs: number;
   private nextId = 1;
   private closed = false;
@@ -149,15 +152,16 @@ export abstract class HostPool implements Tier {
    * waits for the same import.
    */
   async preload(fns: readonly FnRef[]): Promise<void> {
-    const known = new Set(this.startupFunctions.map((f) => `${f.module}#${f.name}`));
+    const known = new Set([...this.startupFunctions, ...this.warmFunctions].map((f) => `${f.module}#${f.name}`));
     const fresh = fns.filter((f) => !known.has(`${f.module}#${f.name}`));
     if (fresh.length === 0 || this.closed) return;
-    this.startupFunctions = [...this.startupFunctions, ...fresh];
+    // Kept for later members too, as `warm`: one that does not load must not stop a replacement from starting.
+    this.warmFunctions = [...this.warmFunctions, ...fresh];
     for (const slot of this.slots) {
-      // A member answers a second `init` with `ready` (or `failed`), which the pool no longer reads.
+      // A member answers a second `init` with `ready`, which the pool no longer reads.
       if (slot.channel && (slot.state === 'idle' || slot.state === 'busy')) {
         try {
-          slot.channel.post({ type: 'init', preload: fresh }, []);
+          slot.channel.post({ type: 'init', preload: [], warm: fresh }, []);
         } catch {
           // Gone meanwhile: its replacement loads them at start.
         }
@@ -229,7 +233,7 @@ export abstract class HostPool implements Tier {
         void channel.kill();
       }, this.startTimeoutMs);
       try {
-        channel.post({ type: 'init', preload: this.startupFunctions }, []);
+        channel.post({ type: 'init', preload: this.startupFunctions, warm: this.warmFunctions }, []);
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));
         void channel.kill();

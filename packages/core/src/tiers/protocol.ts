@@ -8,8 +8,11 @@ import type { CallRequest, CallResponse, FnRef, WireError } from '../hosting/wir
 
 /** Pool -> host. */
 export type ToHost =
-  /** First message: load these functions, then answer `ready` (or `failed`). */
-  | { readonly type: 'init'; readonly preload: readonly FnRef[] }
+  /**
+   * First message: load `preload`, then answer `ready` (or `failed`). `warm` are loaded too, but a
+   * failure to load one of them fails nothing: its first call reports it.
+   */
+  | { readonly type: 'init'; readonly preload: readonly FnRef[]; readonly warm?: readonly FnRef[] }
   /** Run one function call. The pool sends one at a time per host. */
   | { readonly type: 'call'; readonly request: CallRequest };
 
