@@ -130,11 +130,10 @@ INIT
 fi
 
 stage="$CACHE/stage-app"
-rm -rf "$stage" && mkdir -p "$stage/app/packages/native-mpk/build/Release"
-cp "$PKG/package.json" "$stage/app/packages/native-mpk/"
-cp -r "$PKG/dist" "$PKG/test" "$stage/app/packages/native-mpk/"
-cp "$ADDON" "$stage/app/packages/native-mpk/build/Release/"
-# The runtime test: core, dsl, their npm dependencies (flat node_modules), fixtures, the guest script.
+rm -rf "$stage" && mkdir -p "$stage/app/packages/native-mpk"
+# The addon's guest test; the packages themselves (native-mpk with its addon, core, dsl), their npm
+# dependencies (a flat node_modules), the fixtures and the runtime's guest script are staged below.
+cp -r "$PKG/test" "$stage/app/packages/native-mpk/"
 node "$ROOT/scripts/qemu-pku/stage-runtime.mjs" "$ROOT" "$stage" >&2 || die "staging the runtime test failed"
 cat >"$stage/app/guest.sh" <<'GUEST'
 cd /app/packages/native-mpk

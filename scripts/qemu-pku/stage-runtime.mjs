@@ -36,15 +36,20 @@ function resolveDep(from, dep) {
 const copied = new Map(); // name -> real dir
 let bytes = 0;
 
-function copyFiltered(src, dst, keepAll) {
+/**
+ * Copies `src` to `dst` without what Node never loads here (SKIP_DIRS, SKIP_FILE) and without `src`'s
+ * own nested node_modules (a package's dependencies are staged flat, as packages of their own).
+ */
+function copyFiltered(src, dst) {
   cpSync(src, dst, {
     recursive: true,
     dereference: true,
     filter: (path) => {
+      const rel = relative(src, path);
+      if (rel.split('/')[0] === 'node_modules') return false;
       const st = statSync(path);
-      const name = basename(path);
-      if (st.isDirectory()) return keepAll || path === src || !SKIP_DIRS.has(name) || name === 'node_modules';
-      if (!keepAll && SKIP_FILE.test(name)) return false;
+      if (st.isDirectory()) return rel === '' || !SKIP_DIRS.has(basename(path));
+      if (SKIP_FILE.test(path)) return false;
       bytes += st.size;
       return true;
     },
@@ -63,20 +68,7 @@ function stageDep(name, from) {
   copied.set(name, dir);
   const dst = join(app, 'node_modules', name);
   mkdirSync(dirname(dst), { recursive: true });
-  // The package's own nested node_modules (pnpm symlinks to siblings) are resolved as dependencies instead.
-  cpSync(dir, dst, {
-    recursive: true,
-    dereference: true,
-    filter: (path) => {
-      const rel = relative(dir, path);
-      if (rel.split('/')[0] === 'node_modules') return false;
-      const st = statSync(path);
-      if (st.isDirectory()) return rel === '' || !SKIP_DIRS.has(basename(path));
-      if (SKIP_FILE.test(path)) return false;
-      bytes += st.size;
-      return true;
-    },
-  });
+  copyFiltered(dir, dst);
   for (const dep of Object.keys(readJson(join(dir, 'package.json')).dependencies ?? {})) stageDep(dep, dir);
 }
 
@@ -85,7 +77,7 @@ for (const pkg of WORKSPACE) {
   const dst = join(app, 'packages', pkg);
   mkdirSync(dst, { recursive: true });
   cpSync(join(src, 'package.json'), join(dst, 'package.json'));
-  copyFiltered(join(src, 'dist'), join(dst, 'dist'), false);
+  copyFiltered(join(src, 'dist'), join(dst, 'dist'));
   mkdirSync(join(app, 'node_modules', '@faastlane'), { recursive: true });
   symlinkSync(`../../packages/${pkg}`, join(app, 'node_modules', '@faastlane', pkg));
   for (const dep of Object.keys(readJson(join(src, 'package.json')).dependencies ?? {})) stageDep(dep, src);
