@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RemoteError, Runtime, StepFailedError, StepTimeoutError, TierCrashError, type WorkflowEvent } from '@faastlane/core';
 import { capabilities } from '@faastlane/native-mpk';
+import { closingRuntimes } from './support/runtimes.js';
 import { catchError, choice, map, parallel, pipe, task, workflow } from '@faastlane/dsl';
 import {
   Burn, ByteLength, Crash, CrashIsolated, DoubleNonNegative, Hog, RejectBuffer, KeepSecret, MarkBuffer, Runaway, StealSecret, WhereAmI, WhereAmIIsolated,
@@ -12,6 +13,8 @@ beforeAll(async () => {
   rt = await Runtime.create({ workerThreads: 2, workerResourceLimits: { maxOldGenerationSizeMb: 64 } });
 });
 afterAll(() => rt.close());
+/** A runtime of a test's own (measurements of its own), closed after the file even when the test fails. */
+const fresh = closingRuntimes();
 
 describe('functions from a user module run on other tiers with no glue code', () => {
   test('CPU-bound branches run on worker threads of this process', async () => {
@@ -32,7 +35,7 @@ describe('functions from a user module run on other tiers with no glue code', ()
 describe('a wide map on worker threads goes in chunks', () => {
   // Fresh runtimes: measured durations would otherwise move these tiny functions back to the event loop.
   test('results keep their order, and every item still reports its own events', async () => {
-    const rt = await Runtime.create({ workerThreads: 2 });
+    const rt = await fresh({ workerThreads: 2 });
     const wf = workflow('chunked').pipe(map(task(DoubleNonNegative)));
     expect(rt.plan(wf).root.steps[0]).toMatchObject({ executor: 'worker-threads' });
     const input = Array.from({ length: 40 }, (_, i) => i);
@@ -44,11 +47,10 @@ describe('a wide map on worker threads goes in chunks', () => {
     expect(new Set(completed)).toEqual(new Set(input.map((i) => `chunked/map[${i}]/DoubleNonNegative`)));
     // Measured at a few microseconds a call, the next plan keeps them on the event loop.
     expect(rt.plan(wf).root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });
-    await rt.close();
   });
 
   test('a failing item fails the step with its own path and the function error', async () => {
-    const rt = await Runtime.create({ workerThreads: 2 });
+    const rt = await fresh({ workerThreads: 2 });
     const input = Array.from({ length: 40 }, (_, i) => (i === 13 ? -1 : i));
     const error = await rt.invoke(workflow('chunked-fail').pipe(map(task(DoubleNonNegative))), input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailedError);
@@ -57,7 +59,6 @@ describe('a wide map on worker threads goes in chunks', () => {
     expect(((error as StepFailedError).cause as RemoteError).name).toBe('RangeError');
     // The pool is whole again afterwards.
     expect(await rt.invoke(workflow('chunked-after').pipe(map(task(DoubleNonNegative))), [1, 2, 3])).toEqual([2, 4, 6]);
-    await rt.close();
   });
 });
 
@@ -77,12 +78,11 @@ describe('state crossing into a thread', () => {
 
   test('branches of a parallel share their input, so it is copied to each, never moved away', async () => {
     // A fresh runtime: once measured at microseconds, MarkBuffer would rightly stay on the event loop.
-    const own = await Runtime.create({ workerThreads: 2 });
+    const own = await fresh({ workerThreads: 2 });
     const shared = new Uint8Array(1024);
     const wf = workflow('shared-input').pipe(parallel(task(MarkBuffer), task(MarkBuffer)));
     expect(own.plan(wf).root.steps[0]).toMatchObject({ executor: 'worker-threads' });
     const [a, b] = await own.invoke(wf, shared);
-    await own.close();
     expect(shared.byteLength).toBe(1024);
     expect(shared[1023]).toBe(0);
     expect(a?.[1023]).toBe(42);
@@ -92,14 +92,13 @@ describe('state crossing into a thread', () => {
 
 describe('buffers something else may still read are copied, not moved', () => {
   test('map items that share a buffer each get it whole', async () => {
-    const rt = await Runtime.create({ workerThreads: 2 });
+    const rt = await fresh({ workerThreads: 2 });
     expect(rt.plan(workflow('dup-items').pipe(map(task(ByteLength)))).root.steps[0]).toMatchObject({ executor: 'worker-threads' });
     const a = new Uint8Array(16);
     expect(await rt.invoke(workflow('dup-items').pipe(map(task(ByteLength))), [a, a])).toEqual([16, 16]);
     const items = Array.from({ length: 10 }, (_, i) => (i === 0 || i === 9 ? a : new Uint8Array(16)));
     expect(await rt.invoke(workflow('dup-items-batch').pipe(map(task(ByteLength))), items)).toEqual(Array(10).fill(16));
     expect(a.byteLength).toBe(16);
-    await rt.close();
   });
 
   test('a catchError handler gets its input whole, even through a step that passes it on', async () => {
@@ -174,7 +173,7 @@ describe('isolation without MPK', () => {
   test.skipIf(capabilities().available)("'domain' functions run in separate processes: one cannot read what another kept", async () => {
     const keep = workflow('keep').pipe(task(KeepSecret));
     const steal = workflow('steal').pipe(task(StealSecret));
-    if (!rt.machine.mpk.available) expect(rt.plan(keep).explain()).toMatch(/MPK is unavailable .*: a child process isolates it instead/);
+    expect(rt.plan(keep).explain()).toMatch(/MPK is unavailable .*: a child process isolates it instead/);
     expect(await rt.invoke(keep, 'the patient has X')).toBe('kept');
     expect(await rt.invoke(steal, null)).toBe('nothing');
   });
