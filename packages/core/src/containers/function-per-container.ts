@@ -1,5 +1,5 @@
 import { ContainerUnavailableError } from '../errors.js';
-import type { FnRef } from '../hosting/wire.js';
+import { fnKey, type FnRef } from '../hosting/wire.js';
 import type { Tier, TierCall } from '../tiers/tier.js';
 import type { BodyEncoding } from './codec.js';
 import { ContainerTier, type ContainerLoad } from './container-tier.js';
@@ -77,7 +77,7 @@ export class FunctionPerContainerTier implements Tier {
 
   private tierFor(fn: FnRef): Promise<ContainerTier> {
     if (this.closed) return Promise.reject(new Error('the function-per-container tier is closed'));
-    const key = `${fn.module}#${fn.name}`;
+    const key = fnKey(fn);
     let tier = this.tiers.get(key);
     if (!tier) {
       tier = this.startTier(fn).then((started) => {

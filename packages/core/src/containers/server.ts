@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { FunctionHost } from '../hosting/function-host.js';
-import { toWireError, type CallRequest, type CallResponse, type FnRef, wallClock } from '../hosting/wire.js';
+import { fnKey, toWireError, type CallRequest, type CallResponse, type FnRef, wallClock } from '../hosting/wire.js';
 import { CallGate } from './call-gate.js';
 import { answerEncoding, CONTENT_TYPES, decodeBody, encodeBody, encodingOf, type BodyEncoding } from './codec.js';
 import {
@@ -251,7 +251,6 @@ function isFnRef(value: unknown): value is FnRef {
   return typeof fn?.module === 'string' && typeof fn.name === 'string';
 }
 
-const fnKey = (fn: FnRef): string => `${fn.module}#${fn.name}`;
 
 function abortError(message: string): Error {
   const error = new Error(message);

@@ -1,7 +1,7 @@
 import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { lookupFunction } from '../functions/registry.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import type { FnRef, WireContext } from './wire.js';
+import { fnKey, type FnRef, type WireContext } from './wire.js';
 
 /**
  * Runs declared functions by reference in whatever thread or process it lives in: imports the
@@ -19,7 +19,7 @@ export class FunctionHost {
 
   /** Loads a function ahead of its first call: imports its module (its instance is made at that call). */
   load(fn: FnRef): Promise<Loaded> {
-    const key = `${fn.module}#${fn.name}`;
+    const key = fnKey(fn);
     let instance = this.instances.get(key);
     if (!instance) {
       instance = this.create(fn);

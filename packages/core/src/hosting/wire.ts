@@ -10,6 +10,9 @@ export interface FnRef {
   readonly name: string;
 }
 
+/** One string per function, for sets and maps of loaded functions. */
+export const fnKey = (fn: FnRef): string => `${fn.module}#${fn.name}`;
+
 /** The parts of `FnContext` that can cross a boundary (the signal cannot: cancellation is a message). */
 export interface WireContext {
   readonly runId: string;

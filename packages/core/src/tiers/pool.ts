@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromWireError, type CallResponse, type FnRef } from '../hosting/wire.js';
+import { fnKey, fromWireError, type CallResponse, type FnRef } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
 import { TierCrashError, type ProtectionFault, type Tier, type TierCall, type TierKind } from './tier.js';
 import { collectTransferables } from './transferables.js';
@@ -152,8 +152,8 @@ export abstract class HostPool implements Tier {
    * waits for the same import.
    */
   async preload(fns: readonly FnRef[]): Promise<void> {
-    const known = new Set([...this.startupFunctions, ...this.warmFunctions].map((f) => `${f.module}#${f.name}`));
-    const fresh = fns.filter((f) => !known.has(`${f.module}#${f.name}`));
+    const known = new Set([...this.startupFunctions, ...this.warmFunctions].map(fnKey));
+    const fresh = fns.filter((f) => !known.has(fnKey(f)));
     if (fresh.length === 0 || this.closed) return;
     // Kept for later members too, as `warm`: one that does not load must not stop a replacement from starting.
     this.warmFunctions = [...this.warmFunctions, ...fresh];
