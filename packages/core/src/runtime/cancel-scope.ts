@@ -109,7 +109,7 @@ export class CancelScope {
    * abort) and stops its timeout, if it has one.
    */
   dispose(): void {
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#watchers = undefined;
     this.#unlink?.();
     this.#unlink = undefined;

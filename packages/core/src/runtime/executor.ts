@@ -6,7 +6,7 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import { forEachStep, type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
-import { wallClock, type RanSpan } from '../hosting/wire.js';
+import { wallClockAt, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
@@ -268,8 +268,9 @@ export class Executor {
     if (!inDomain) {
       const instance = this.env.instance(def);
       const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP);
-      clock.started = performance.now();
-      ran.start = wallClock();
+      const now = performance.now();
+      clock.started = now;
+      ran.start = wallClockAt(now);
       return instance.run(input as never, context);
     }
     const domains = this.env.domains;
@@ -277,8 +278,9 @@ export class Executor {
     return domains.run(def.spec.name, path, (heap, shared) => {
       const instance = this.env.instance(def);
       const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
-      clock.started = performance.now();
-      ran.start = wallClock();
+      const now = performance.now();
+      clock.started = now;
+      ran.start = wallClockAt(now);
       return instance.run(input as never, context);
     });
   }
@@ -290,16 +292,18 @@ export class Executor {
    * the race is over).
    */
   private measured(name: string, result: unknown, started: number, ran: Ran, cancel: CancelScope, cleanup?: () => void): unknown {
-    const syncMs = performance.now() - started;
+    const returned = performance.now();
+    const syncMs = returned - started;
     if (!isThenable(result)) {
-      ran.end = wallClock();
+      ran.end = wallClockAt(returned);
       this.env.measurements.recordCall(name, syncMs, syncMs);
       if (cancel.aborted) throw cancel.reason;
       return result;
     }
     return raceAbort(result, cancel, cleanup, () => {
-      ran.end = wallClock();
-      this.env.measurements.recordCall(name, performance.now() - started, syncMs);
+      const settled = performance.now();
+      ran.end = wallClockAt(settled);
+      this.env.measurements.recordCall(name, settled - started, syncMs);
     });
   }
 
@@ -356,7 +360,7 @@ export class Executor {
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers (and only off this thread).
-    const branchMode = plan.branches.length === 1 || staysOnThisThread(plan) ? mode : keeping(mode, input);
+    const shared = plan.branches.length === 1 || staysOnThisThread(plan) ? mode : keeping(mode, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
@@ -370,7 +374,7 @@ export class Executor {
       let out: unknown;
       try {
         if (siblings.aborted) throw siblings.reason;
-        out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), siblings, { keep: branchMode.keep, spilled: mode.spilled || i >= local });
+        out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), siblings, branchMode(shared, mode.spilled || i >= local));
       } catch (error) {
         if (pending) void Promise.allSettled(pending).finally(dispose);
         else dispose();
@@ -409,7 +413,7 @@ export class Executor {
     if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
     let next = 0;
     const itemPath = (i: number): string => stepPath.branch(scope, plan.name, i);
-    const itemOptions = (i: number): LaneMode => ({ keep: itemMode.keep, spilled: mode.spilled || i >= local });
+    const itemOptions = (i: number): LaneMode => branchMode(itemMode, mode.spilled || i >= local);
     // Items that finish synchronously (synchronous functions on this thread) run one after another
     // with no promise between them; the first one that is pending hands the rest to concurrent workers.
     let first: Promise<void> | undefined;
@@ -417,7 +421,7 @@ export class Executor {
       while (next < items.length) {
         const i = next++;
         if (siblings.aborted) throw siblings.reason;
-        const out = this.steps(body.steps, 0, items[i], itemPath(i), siblings, itemOptions(i));
+        const out = this.steps(body.steps, 0, items[i], stepPath.branch(scope, plan.name, i), siblings, itemOptions(i));
         if (out instanceof Promise) {
           first = out.then((value: unknown) => {
             results[i] = value;
@@ -516,6 +520,11 @@ export class Executor {
       }
     }
   }
+}
+
+/** A branch's mode: `mode`'s buffers kept, spilled or not (`mode` itself when it says so already: no allocation per branch). */
+function branchMode(mode: LaneMode, spilled: boolean): LaneMode {
+  return mode.spilled === spilled ? mode : { keep: mode.keep, spilled };
 }
 
 /** Per group plan: whether every step in its branches runs on this thread (nothing there can move a buffer). */
