@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { FunctionHost } from '../hosting/function-host.js';
-import { fnKey, toWireError, type CallRequest, type CallResponse, type FnRef, wallClock } from '../hosting/wire.js';
+import { fnKey, toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
 import { CallGate } from './call-gate.js';
 import { answerEncoding, CONTENT_TYPES, decodeBody, encodeBody, encodingOf, type BodyEncoding } from './codec.js';
 import {
@@ -149,9 +149,8 @@ export class ContainerServer {
       try {
         await this.host.load(request.fn);
         this.functions.add(fnKey(request.fn));
-        const start = wallClock();
-        const output = await this.host.call(request.fn, request.input, request.ctx, controller.signal);
-        response = { id: request.id, ok: true, output, ran: { start, end: wallClock() } };
+        const { output, ran } = await this.host.call(request.fn, request.input, request.ctx, controller.signal);
+        response = { id: request.id, ok: true, output, ran };
       } finally {
         release();
       }

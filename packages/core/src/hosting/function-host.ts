@@ -1,7 +1,7 @@
 import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { lookupFunction } from '../functions/registry.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { fnKey, type FnRef, type WireContext } from './wire.js';
+import { fnKey, wallClock, type FnRef, type RanSpan, type WireContext } from './wire.js';
 
 /**
  * Runs declared functions by reference in whatever thread or process it lives in: imports the
@@ -30,12 +30,17 @@ export class FunctionHost {
     return instance;
   }
 
-  /** Calls a function. `signal` fires when the caller cancels or the step times out. */
-  async call(fn: FnRef, input: unknown, ctx: WireContext, signal: AbortSignal): Promise<unknown> {
+  /**
+   * Calls a function: its output, and when it ran here (stamped around the call alone, so that a cold
+   * import is not counted as the function's time). `signal` fires when the caller cancels or the step times out.
+   */
+  async call(fn: FnRef, input: unknown, ctx: WireContext, signal: AbortSignal): Promise<HostedCall> {
     const loaded = await this.load(fn);
+    const start = wallClock();
     // The instance is made inside the runner too: a domain function's constructor is its own code,
     // and runs in its domain like `run`.
-    return this.runner(loaded.definition, ctx, (heap, shared) => loaded.instance().run(input as never, { ...ctx, signal, heap, shared } satisfies FnContext));
+    const output = await this.runner(loaded.definition, ctx, (heap, shared) => loaded.instance().run(input as never, { ...ctx, signal, heap, shared } satisfies FnContext));
+    return { output, ran: { start, end: wallClock() } };
   }
 
   private async create(fn: FnRef): Promise<Loaded> {
@@ -48,6 +53,12 @@ export class FunctionHost {
     let instance: FnInstance<unknown> | undefined;
     return { definition, instance: () => (instance ??= new definition.cls() as FnInstance<unknown>) };
   }
+}
+
+/** What `FunctionHost.call` returns: the function's output and its span where it ran. */
+export interface HostedCall {
+  readonly output: unknown;
+  readonly ran: RanSpan;
 }
 
 /** A loaded function: its definition and its one warm instance (made at its first call). */

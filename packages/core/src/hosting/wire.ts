@@ -34,11 +34,10 @@ export interface CallRequest {
   readonly batch?: readonly string[];
 }
 
-/** What a batch call returns: each item's output and the time its call took where it ran. */
+/** What a batch call returns: each item's output and when it ran where it ran (its time is the span's length). */
 export interface BatchOutput {
   readonly outputs: unknown[];
-  readonly durationsMs: number[];
-  readonly ran?: RanSpan[];
+  readonly ran: RanSpan[];
 }
 
 /** The error of a batch call names the item that failed (the items before it succeeded, the rest did not run). */

@@ -75,9 +75,9 @@ export async function mapInBatches(
       )) as BatchOutput;
       out.outputs.forEach((output, k) => {
         results[from + k] = output;
-        const durationMs = out.durationsMs[k] ?? 0;
+        const span = out.ran[k];
+        const durationMs = span ? span.end - span.start : 0;
         env.measurements.recordCall(def.spec.name, durationMs);
-        const span = out.ran?.[k];
         env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs, ...(span ? { ran: span } : {}) });
       });
     } catch (raw) {

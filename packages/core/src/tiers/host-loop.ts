@@ -1,5 +1,5 @@
 import { FunctionHost } from '../hosting/function-host.js';
-import { toWireError, wallClock, type BatchOutput, type CallRequest, type CallResponse, type FnRef, type RanSpan } from '../hosting/wire.js';
+import { toWireError, type BatchOutput, type CallRequest, type CallResponse, type FnRef, type RanSpan } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
 import { collectTransferables } from './transferables.js';
 
@@ -33,22 +33,17 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
   const batch = async (request: CallRequest, paths: readonly string[]): Promise<BatchOutput> => {
     const items = request.input as readonly unknown[];
     const outputs: unknown[] = [];
-    const durationsMs: number[] = [];
     const ran: RanSpan[] = [];
-    // Loaded first, so that a cold import is not measured as the first item's time.
-    await host.load(request.fn);
     for (let i = 0; i < items.length; i++) {
-      const started = performance.now();
-      const start = wallClock();
       try {
-        outputs.push(await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted));
+        const done = await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted);
+        outputs.push(done.output);
+        ran.push(done.ran);
       } catch (error) {
         throw new BatchItemError(i, error);
       }
-      durationsMs.push(performance.now() - started);
-      ran.push({ start, end: wallClock() });
     }
-    return { outputs, durationsMs, ran };
+    return { outputs, ran };
   };
 
   const call = async (request: CallRequest): Promise<void> => {
@@ -57,12 +52,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
     try {
       let output: unknown;
       if (request.batch) output = await batch(request, request.batch);
-      else {
-        await host.load(request.fn); // a cold import is not part of the function's run
-        const start = wallClock();
-        output = await host.call(request.fn, request.input, request.ctx, neverAborted);
-        ran = { start, end: wallClock() };
-      }
+      else ({ output, ran } = await host.call(request.fn, request.input, request.ctx, neverAborted));
       try {
         // Outputs are always moved back: the function hands its result over and keeps no claim on it.
         port.post({ type: 'result', response: { id: request.id, ok: true, output, ...(ran ? { ran } : {}) } }, collectTransferables(output));
