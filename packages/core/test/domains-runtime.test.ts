@@ -40,7 +40,7 @@ vi.mock('@faastlane/native-mpk', async (importOriginal) => {
         model.owners.set(b, name);
         return b;
       };
-      return {
+      const domain = {
         name,
         alloc,
         allocBytes: (n: number) => new Uint8Array(alloc(n)),
@@ -57,7 +57,10 @@ vi.mock('@faastlane/native-mpk', async (importOriginal) => {
           return { leave: () => { model.entered.pop(); model.log.push(`leave ${name}`); } };
         },
         close: () => { model.closed.push(name); model.freeKeys++; },
+        // The addon's own run() (enter, leave, refuse a promise) over the modelled enter/leave.
+        run: <T>(fn: () => T): T => real.ProtectionDomain.prototype.run.call(domain, fn) as T,
       };
+      return domain;
     },
     ownerOf: (v: ArrayBuffer | ArrayBufferView) => {
       const domain = model.owners.get(bufferOf(v));

@@ -12,6 +12,7 @@
  * - PKRU belongs to a thread, not to an async task: enter/leave must bracket synchronous code.
  */
 import {
+  DomainAsyncRunError,
   DomainUsageError,
   MpkUnavailableError,
   translateNativeError,
@@ -184,8 +185,9 @@ export class ProtectionDomain {
 
   /**
    * Runs synchronous `fn` inside the domain and leaves afterwards, also when `fn` throws.
-   * @throws DomainUsageError when `fn` returns a promise (PKRU is per thread; after an `await` the
-   *   rest of `fn` would run outside the domain, and other code inside it).
+   * @throws DomainAsyncRunError when `fn` returns a promise (PKRU is per thread; after an `await` the
+   *   rest of `fn` would run outside the domain, and other code inside it). The promise's outcome is
+   *   dropped, so that its rejection is not reported as unhandled.
    */
   run<T>(fn: () => T): T {
     const scope = this.enter();
@@ -197,9 +199,8 @@ export class ProtectionDomain {
     }
     if (isThenable(result)) {
       // Its continuation will run outside the domain: refuse loudly rather than isolate half of it.
-      throw new DomainUsageError(
-        `run() of domain "${this.name}" got a promise: PKRU belongs to the thread, so only synchronous code can run inside a domain`,
-      );
+      Promise.resolve(result).catch(() => undefined);
+      throw new DomainAsyncRunError(this.name);
     }
     return result;
   }

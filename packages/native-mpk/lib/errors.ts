@@ -61,6 +61,19 @@ export class DomainUsageError extends MpkError {
   }
 }
 
+/**
+ * `run()` got a promise back. PKRU belongs to the thread: after an await, other code runs on it, so
+ * only synchronous code can run inside a domain. The promise is not awaited (its outcome is dropped).
+ */
+export class DomainAsyncRunError extends DomainUsageError {
+  constructor(
+    /** The domain whose `run()` got the promise. */
+    readonly domain: string,
+  ) {
+    super(`run() of domain "${domain}" got a promise: PKRU belongs to the thread, so only synchronous code can run inside a domain`);
+  }
+}
+
 /** Allocating pages for a protected heap failed (mmap or pkey_mprotect). */
 export class AllocationError extends MpkError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -33,6 +33,7 @@ export type { FaultReport } from './fault-report.js';
 export {
   AllocationError,
   DomainAccessError,
+  DomainAsyncRunError,
   DomainClosedError,
   DomainUsageError,
   KeyExhaustedError,

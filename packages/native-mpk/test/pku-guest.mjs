@@ -37,6 +37,7 @@ const {
   ProtectionFaultError,
   DomainAccessError,
   DomainUsageError,
+  DomainAsyncRunError,
   DomainClosedError,
   KeyExhaustedError,
 } = mpk;
@@ -296,7 +297,9 @@ async function runPkuTests() {
     const err = captureThrow(() => a.run(() => { throw new Error('boom'); }));
     assert.equal(err.message, 'boom');
     assert.equal(currentDomain(), undefined, 'run() left the domain after a throw');
-    assert.throws(() => a.run(async () => 1), DomainUsageError);
+    const refused = captureThrow(() => a.run(async () => { throw new Error('late'); }));
+    assert.ok(refused instanceof DomainAsyncRunError && refused instanceof DomainUsageError, `refused with ${refused}`);
+    assert.equal(refused.domain, a.name);
     assert.equal(currentDomain(), undefined, 'run() left the domain before refusing the promise');
   });
 

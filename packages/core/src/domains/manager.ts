@@ -2,6 +2,7 @@ import {
   capabilities,
   createDomain,
   DomainAccessError,
+  DomainAsyncRunError,
   KeyExhaustedError,
   ownerOf,
   type ProtectionDomain,
@@ -80,16 +81,11 @@ export class DomainManager {
   run<T>(fn: string, path: string, body: (heap: FnHeap, shared: FnHeap) => T): T {
     const held = this.hold(fn);
     const shared = this.shared as HeldDomain;
-    const scope = held.domain.enter();
-    let result: T;
     try {
-      result = body(held.heap, shared.heap);
-    } finally {
-      scope.leave();
-    }
-    if (isThenable(result)) {
-      // Whatever it settles with is dropped (no unhandled rejection); the step fails now.
-      Promise.resolve(result).catch(() => undefined);
+      return held.domain.run(() => body(held.heap, shared.heap));
+    } catch (error) {
+      // run() returned a promise, which the domain refused (and dropped): the step's error says what to do instead.
+      if (!(error instanceof DomainAsyncRunError) || error.domain !== held.domain.name) throw error;
       throw new WorkflowValidationError([
         {
           path,
@@ -97,7 +93,6 @@ export class DomainManager {
         },
       ]);
     }
-    return result;
   }
 
   /** Whether `buffer` lies in a protected heap (such buffers are copied, never moved, to other threads). */
@@ -159,8 +154,4 @@ export function asIsolationViolation(error: unknown, path: string): IsolationVio
   }
   if (violation) violation.cause = error;
   return violation;
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
