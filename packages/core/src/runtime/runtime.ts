@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import { FaastlaneError, RuntimeClosedError, StepFailedError, WorkflowCancelledError } from '../errors.js';
 import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import type { BackoffSpec } from '../graph/ir.js';
@@ -16,6 +16,7 @@ import { raceAbort } from './abort.js';
 import { CancelScope } from './cancel-scope.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EventBody, WorkflowEvent } from './events.js';
+import { EventLog } from './event-log.js';
 import { Executor } from './executor.js';
 import { DomainManager, KeyExhaustedError } from '../domains/manager.js';
 import type { WorkflowRun } from './run.js';
@@ -218,9 +219,9 @@ export class Runtime {
 
   /** Starts a workflow and returns a handle with its events, its result and `cancel()`. */
   start<In, Out>(workflow: Workflow<In, Out>, input: In, options: InvokeOptions = {}): WorkflowRun<Out> {
-    const events = new ReplaySubject<WorkflowEvent>();
+    const events = new EventLog();
     const run = this.execute(workflow, input, options, events);
-    return { ...run, events$: events.asObservable() };
+    return { ...run, events$: events.events$ };
   }
 
   /**
@@ -244,7 +245,7 @@ export class Runtime {
     workflow: Workflow<In, Out>,
     input: In,
     options: InvokeOptions,
-    runEvents: Subject<WorkflowEvent> | undefined,
+    runEvents: EventLog | undefined,
   ): Omit<WorkflowRun<Out>, 'events$'> {
     const id = randomUUID();
     const name = workflow.name;
@@ -258,7 +259,7 @@ export class Runtime {
       // Object.assign onto a fixed-shape object: a spread of the many event shapes is megamorphic,
       // and it was a third of a short run's CPU, paid between every two functions.
       const event = Object.assign({ runId: id, workflow: name, at: Date.now() }, body) as WorkflowEvent;
-      runEvents?.next(event);
+      runEvents?.push(event);
       if (this.allEvents.observed) this.allEvents.next(event);
     };
 
