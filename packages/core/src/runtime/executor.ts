@@ -16,7 +16,7 @@ import { isThenable, raceAbort, sleep } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
 import { StepContext } from './step-context.js';
 import { backoffDelay } from './backoff.js';
-import type { EventBody } from './events.js';
+import type { RunEvents } from './run-events.js';
 import { batchable, mapInBatches } from './map-batches.js';
 import { asStepError, isRetriable, siblingFailed } from './step-errors.js';
 
@@ -30,7 +30,8 @@ export interface ExecutionEnv {
   /** The tier that runs functions placed at `placement` (never called for `main-thread`). */
   tier(placement: Exclude<Placement, 'main-thread'>, fn: string): Tier;
   readonly measurements: Measurements;
-  emit(event: EventBody): void;
+  /** Where the run's events go. */
+  readonly events: RunEvents;
   /** The runtime's protection domains, for steps placed in `domain` (absent: no such step can run). */
   readonly domains?: DomainManager;
 }
@@ -122,7 +123,7 @@ export class Executor {
   private tryTask(call: TaskCall, attempt: number): unknown {
     const { def, placement, input, path, cancel } = call;
     if (cancel.aborted) throw cancel.reason;
-    this.env.emit({ type: 'step.started', path, attempt });
+    this.env.events.stepStarted(path, attempt);
     const started = performance.now();
     const ran: Ran = {};
     let out: unknown;
@@ -202,7 +203,7 @@ export class Executor {
     const durationMs = performance.now() - started;
     // `ran` holds just the span once both ends are in: the event carries it as it is.
     const span = ran.start !== undefined && ran.end !== undefined ? (ran as RanSpan) : undefined;
-    this.env.emit(span ? { type: 'step.completed', path, attempt, durationMs, ran: span } : { type: 'step.completed', path, attempt, durationMs });
+    this.env.events.stepCompleted(path, attempt, durationMs, span);
     if (span && placement !== 'main-thread' && placement !== 'domain') {
       // Off this thread the round trip mixes the function's own time (measured where it ran)
       // with the hop there and back (and any queueing): each is recorded for what it is.
@@ -218,10 +219,10 @@ export class Executor {
     const { def, path, cancel } = call;
     const error = asStepError(raw, path, attempt);
     const willRetry = attempt < 1 + def.spec.retries && isRetriable(error) && !cancel.aborted;
-    this.env.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
+    this.env.events.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
     if (!willRetry) throw error;
     const delayMs = backoffDelay(this.env.backoff, attempt);
-    this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
+    this.env.events.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
     return sleep(delayMs, cancel).then(() => this.tryTask(call, attempt + 1));
   }
 
@@ -488,7 +489,7 @@ export class Executor {
         const error = asStepError(raw, path, attempt);
         if (attempt > plan.retries || !isRetriable(error) || cancel.aborted) throw error;
         const delayMs = backoffDelay(plan.backoff ?? this.env.backoff, attempt);
-        this.env.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
+        this.env.events.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
         await sleep(delayMs, cancel);
       }
     }

@@ -58,7 +58,7 @@ export async function mapInBatches(
   const chunk = async (from: number): Promise<void> => {
     const to = Math.min(items.length, from + size);
     const chunkPaths = paths.slice(from, to);
-    for (const path of chunkPaths) env.emit({ type: 'step.started', path, attempt: 1 });
+    for (const path of chunkPaths) env.events.stepStarted(path, 1);
     const started = performance.now();
     try {
       const out = (await raceAbort(
@@ -78,14 +78,14 @@ export async function mapInBatches(
         const span = out.ran[k];
         const durationMs = span ? span.end - span.start : 0;
         env.measurements.recordCall(def.spec.name, durationMs);
-        env.emit({ type: 'step.completed', path: chunkPaths[k] ?? scope, attempt: 1, durationMs, ...(span ? { ran: span } : {}) });
+        env.events.stepCompleted(chunkPaths[k] ?? scope, 1, durationMs, span);
       });
     } catch (raw) {
       // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.
       const item = raw instanceof RemoteError && raw.item !== undefined ? raw.item : 0;
       const path = chunkPaths[item] ?? scope;
       const error = asStepError(raw, path, 1);
-      env.emit({ type: 'step.failed', path, attempt: 1, durationMs: performance.now() - started, error, willRetry: false });
+      env.events.emit({ type: 'step.failed', path, attempt: 1, durationMs: performance.now() - started, error, willRetry: false });
       throw error;
     }
   };

@@ -15,7 +15,8 @@ import type { Workflow } from '../workflow.js';
 import { raceAbort } from './abort.js';
 import { CancelScope } from './cancel-scope.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
-import type { EventBody, WorkflowEvent } from './events.js';
+import type { WorkflowEvent } from './events.js';
+import { RunEvents } from './run-events.js';
 import { EventLog } from './event-log.js';
 import { Executor } from './executor.js';
 import { DomainManager, KeyExhaustedError } from '../domains/manager.js';
@@ -254,14 +255,7 @@ export class Runtime {
     const cancel = (reason = 'cancelled by the caller'): void => {
       if (!scope.aborted) scope.abort(new WorkflowCancelledError(name, reason));
     };
-    const emit = (body: EventBody): void => {
-      if (!runEvents && !this.allEvents.observed) return;
-      // Object.assign onto a fixed-shape object: a spread of the many event shapes is megamorphic,
-      // and it was a third of a short run's CPU, paid between every two functions.
-      const event = Object.assign({ runId: id, workflow: name, at: Date.now() }, body) as WorkflowEvent;
-      runEvents?.push(event);
-      if (this.allEvents.observed) this.allEvents.next(event);
-    };
+    const events = new RunEvents(id, name, runEvents, this.allEvents);
 
     // Checked now, not when the deferred run starts: a run accepted before `close()` must be awaited by it.
     const closed = this.closed;
@@ -269,7 +263,7 @@ export class Runtime {
       if (closed) throw new RuntimeClosedError();
       const plan = this.plan(workflow);
       const started = performance.now();
-      emit({ type: 'workflow.started' });
+      events.emit({ type: 'workflow.started' });
       try {
         // Workers, processes and containers the plan needs are up before the first step (a cancel does not wait for them).
         if (!this.tiers.isPrepared(plan)) {
@@ -282,15 +276,15 @@ export class Runtime {
           instance: (def) => this.instance(def),
           tier: (placement, fn) => this.tiers.get(placement, fn),
           measurements: this.measurements,
-          emit,
+          events,
           domains: this.domains,
         });
         const out = (await executor.lane(plan.root, input, name, scope)) as Out;
-        emit({ type: 'workflow.completed', durationMs: performance.now() - started });
+        events.emit({ type: 'workflow.completed', durationMs: performance.now() - started });
         return out;
       } catch (raw) {
         const error = raw instanceof FaastlaneError ? raw : new StepFailedError(name, 1, raw);
-        emit({ type: 'workflow.failed', durationMs: performance.now() - started, error });
+        events.emit({ type: 'workflow.failed', durationMs: performance.now() - started, error });
         throw error;
       }
     };

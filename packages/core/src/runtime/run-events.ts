@@ -1,0 +1,52 @@
+import type { Subject } from 'rxjs';
+import type { RanSpan } from '../hosting/wire.js';
+import type { EventLog } from './event-log.js';
+import type { EventBody, WorkflowEvent } from './events.js';
+
+/**
+ * What one run reports, and to whom: the run's own `events$` (when it was started with `start`) and
+ * the runtime's `events$` (while someone listens there). Nothing is built while nobody listens.
+ *
+ * A step's `step.started` and `step.completed` come between every two functions of an observed run,
+ * so each is one object literal, made with its final shape. The other events add their fields to the
+ * run's with `Object.assign`, which takes a property transition per field: right after a function's
+ * own work, with cold caches, that took 4 us of ML prediction's 20 us hand-off (per-gap probes).
+ */
+export class RunEvents {
+  constructor(
+    private readonly runId: string,
+    private readonly workflow: string,
+    private readonly log: EventLog | undefined,
+    private readonly all: Subject<WorkflowEvent>,
+  ) {}
+
+  /** Whether anyone may read an event now. */
+  get observed(): boolean {
+    return this.log !== undefined || this.all.observed;
+  }
+
+  stepStarted(path: string, attempt: number): void {
+    if (this.observed) this.send({ type: 'step.started', runId: this.runId, workflow: this.workflow, at: Date.now(), path, attempt });
+  }
+
+  /** `ran`: when the function ran where it ran, if that is known (not for a call that never reached it). */
+  stepCompleted(path: string, attempt: number, durationMs: number, ran: RanSpan | undefined): void {
+    if (!this.observed) return;
+    const at = Date.now();
+    this.send(
+      ran
+        ? { type: 'step.completed', runId: this.runId, workflow: this.workflow, at, path, attempt, durationMs, ran }
+        : { type: 'step.completed', runId: this.runId, workflow: this.workflow, at, path, attempt, durationMs },
+    );
+  }
+
+  /** Any other event: `body` and the run's fields. */
+  emit(body: EventBody): void {
+    if (this.observed) this.send(Object.assign({ runId: this.runId, workflow: this.workflow, at: Date.now() }, body) as WorkflowEvent);
+  }
+
+  private send(event: WorkflowEvent): void {
+    this.log?.push(event);
+    if (this.all.observed) this.all.next(event);
+  }
+}
