@@ -422,7 +422,7 @@ export class Executor {
       while (next < items.length) {
         const i = next++;
         if (siblings.aborted) throw siblings.reason;
-        const out = this.steps(body.steps, 0, items[i], stepPath.branch(scope, plan.name, i), siblings, itemOptions(i));
+        const out = this.steps(body.steps, 0, items[i], itemPath(i), siblings, itemOptions(i));
         if (out instanceof Promise) {
           first = out.then((value: unknown) => {
             results[i] = value;
