@@ -1,12 +1,15 @@
 // What is particular to the worker-thread tier: buffers moved rather than copied, shared memory,
 // memory limits. The behaviour it shares with the process tier is in tiers-pools.test.ts.
 // The entry script runs from dist: build first (`npx tsc -b`).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { TierCrashError, type TierCall } from '../src/tiers/tier.js';
 import { WorkerPool } from '../src/tiers/worker-pool.js';
 
 const FIXTURE = new URL('./fixtures/tier-functions.mjs', import.meta.url).href;
+const FLAGS_PARENT = fileURLToPath(new URL('./fixtures/worker-pool-flags-parent.mjs', import.meta.url));
 const MB = 1024 * 1024;
 
 function call(name: string, input: unknown, transfer = false): TierCall {
@@ -105,5 +108,10 @@ describe('WorkerPool', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  test('a parent flag that workers refuse (--max-old-space-size) is left out of its workers, replacements included', () => {
+    const out = execFileSync(process.execPath, ['--max-old-space-size=512', FLAGS_PARENT], { encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(out.trim())).toEqual({ execArgv: ['--max-old-space-size=512'], before: false, crashed: true, after: false });
   });
 });

@@ -72,19 +72,24 @@ function describe(error: Error): string {
   return `uncaught ${error.name}: ${error.message}`;
 }
 
+/** The parent's flags that workers refused: the same for every worker of this process, so found once. */
+const refusedByWorkers = new Set<string>();
+
 /**
  * A worker with the parent's Node options, less those a worker refuses. Workers reject process-wide
  * flags (V8 heap sizes, say) when they are passed explicitly, and which ones those are is only known by
- * asking: Node names them in the error, so they are dropped and the worker created again.
+ * asking: Node names them in the error, so they are dropped and the worker created again (and left out
+ * of every later worker, replacements included).
  */
 function createWorker(entry: URL, options: WorkerPoolOptions): Worker {
-  let execArgv = options.execArgv ? [...options.execArgv] : inheritedExecArgv();
+  let execArgv = options.execArgv ? [...options.execArgv] : inheritedExecArgv().filter((arg) => !refusedByWorkers.has(arg));
   for (;;) {
     try {
       return new Worker(entry, { ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}), execArgv });
     } catch (error) {
       const refused = (error as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? refusedFlags(error as Error, execArgv) : [];
       if (refused.length === 0 || options.execArgv) throw error;
+      for (const flag of refused) refusedByWorkers.add(flag);
       execArgv = execArgv.filter((arg) => !refused.includes(arg));
     }
   }
