@@ -12,8 +12,10 @@ export interface AppResult {
   readonly p95Ms: number;
   readonly peakRssMb: number;
   readonly runs: number;
-  /** Runs before the measured ones, until the plan settled (see apps-child.ts). */
+  /** Runs before the measured ones, until the plan settled and the warm-up time passed (see apps-child.ts). */
   readonly warmups?: number;
+  /** The least time the warm-up took, ms. */
+  readonly warmMs?: number;
   /** Function calls in one run. */
   readonly calls: number;
   /** Function interaction latency (one function's end to the next one's start), over all calls of all runs, ms. */
@@ -21,9 +23,12 @@ export interface AppResult {
   readonly interactionP95Ms: number;
 }
 
+/** Warm-up lasts at least this long (and until the plan has settled; see apps-child.ts), ms. */
+export const DEFAULT_WARM_MS = 2_000;
+
 /** At most this many warm containers per function in the baseline (one call each at a time). */
 export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 
-export function runApp(app: string, mode: Mode, runs: number): Promise<AppResult> {
-  return runScenario<AppResult>('./apps-child.js', [app, mode, String(runs)], `${app} in ${mode} mode`, 900_000);
+export function runApp(app: string, mode: Mode, runs: number, warmMs = DEFAULT_WARM_MS): Promise<AppResult> {
+  return runScenario<AppResult>('./apps-child.js', [app, mode, String(runs), String(warmMs)], `${app} in ${mode} mode`, 900_000);
 }

@@ -6,6 +6,8 @@ import { label, type HopResult } from './hops.js';
 import type { OverheadResult } from './overhead.js';
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** Milliseconds: one decimal from 10 up, else two significant digits (45.9, 4.4, 0.31, 0.0027). */
+const ms = (n: number): string => (n >= 10 ? fmt(n, 1) : String(Number(n.toPrecision(2))));
 const lower = (ours: number, theirs: number): string => `${(100 * (1 - ours / theirs)).toFixed(3)}%`;
 
 export function printOverhead(o: OverheadResult): void {
@@ -51,7 +53,8 @@ export function printApps(results: readonly AppResult[]): void {
   if (results.length === 0) return;
   console.log('Applications: end-to-end ms, peak RSS of the whole process tree, and function interaction latency');
   console.log("(one function's end to the next one's start, read where each ran; a fan-out counts its first branch). Every result is checked.");
-  console.log('Measured after warm-up runs that last until the plan has not changed for 8 runs in a row (warm-ups per app, faastlane/baseline:');
+  const warm = Math.max(...results.map((r) => r.warmMs ?? 0));
+  console.log(`Measured after warm-up runs that last at least ${(warm / 1000).toFixed(1)} s and until the plan has not changed for 8 runs in a row (warm-ups per app, faastlane/baseline:`);
   console.log(`${[...new Set(results.map((r) => r.app))].map((a) => `${a} ${results.filter((r) => r.app === a).map((r) => r.warmups ?? '?').join('/')}`).join(', ')}).`);
   console.log(
     `  ${'app'.padEnd(16)}${'calls'.padStart(6)}${'faastlane p50/p95'.padStart(20)}${'baseline p50/p95'.padStart(20)}${'speed-up'.padStart(10)}` +
@@ -62,9 +65,9 @@ export function printApps(results: readonly AppResult[]): void {
     const b = results.find((r) => r.app === name && r.mode === 'function-per-container');
     if (!f || !b) continue;
     console.log(
-      `  ${name.padEnd(16)}${String(f.calls).padStart(6)}${`${fmt(f.p50Ms, 1)} / ${fmt(f.p95Ms, 1)}`.padStart(20)}${`${fmt(b.p50Ms, 1)} / ${fmt(b.p95Ms, 1)}`.padStart(20)}` +
+      `  ${name.padEnd(16)}${String(f.calls).padStart(6)}${`${ms(f.p50Ms)} / ${ms(f.p95Ms)}`.padStart(20)}${`${ms(b.p50Ms)} / ${ms(b.p95Ms)}`.padStart(20)}` +
         `${`${fmt(b.p50Ms / f.p50Ms, 1)}x`.padStart(10)}${fmt(f.peakRssMb).padStart(14)}${fmt(b.peakRssMb).padStart(13)}${`1/${fmt(b.peakRssMb / f.peakRssMb, 1)}`.padStart(9)}` +
-        `${`${fmt(f.interactionP50Ms, 3)} / ${fmt(b.interactionP50Ms, 3)}`.padStart(22)}${lower(f.interactionP50Ms, b.interactionP50Ms).padStart(10)}`,
+        `${`${ms(f.interactionP50Ms)} / ${ms(b.interactionP50Ms)}`.padStart(22)}${lower(f.interactionP50Ms, b.interactionP50Ms).padStart(10)}`,
     );
   }
   console.log();
