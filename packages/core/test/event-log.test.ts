@@ -43,6 +43,19 @@ describe('EventLog (a run events$)', () => {
     expect(late).toEqual(['a', 'b']);
   });
 
+  test('an event pushed after the run completed is dropped, for current and later subscribers alike', () => {
+    const log = new EventLog();
+    const seen: string[] = [];
+    log.events$.subscribe((e) => seen.push((e as { path: string }).path));
+    log.push(event('a'));
+    log.complete();
+    log.push(event('late'));
+    const later: string[] = [];
+    log.events$.subscribe((e) => later.push((e as { path: string }).path));
+    expect(seen).toEqual(['a']);
+    expect(later).toEqual(['a']);
+  });
+
   test('a subscriber that ends during the replay gets nothing more', () => {
     const log = new EventLog();
     log.push(event('a'));

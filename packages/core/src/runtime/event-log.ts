@@ -6,8 +6,9 @@ import type { WorkflowEvent } from './events.js';
  * first, and pushed to the current subscribers; the stream completes when the run ends.
  *
  * Why not a `ReplaySubject`: an observed run emits twice between every two functions (one's
- * `step.completed`, the next one's `step.started`), and its `next` (an error context, a window trim,
- * a copy of the observer list) cost about a microsecond of that hand-off. Here it is a push and a loop.
+ * `step.completed`, the next one's `step.started`), and its `next` (an error context, a closed check,
+ * a buffer trim, then the Subject's delivery) was part of that hand-off. Here it is a push and a loop.
+ * As with the subject, nothing is taken once the run has completed.
  */
 export class EventLog {
   private readonly kept: WorkflowEvent[] = [];
@@ -31,6 +32,8 @@ export class EventLog {
   });
 
   push(event: WorkflowEvent): void {
+    // A group returns at its first failure: a sibling's late `step.failed` may come after the run ended.
+    if (this.ended) return;
     this.kept.push(event);
     for (const subscriber of this.subscribers) subscriber.next(event);
   }

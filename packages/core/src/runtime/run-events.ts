@@ -4,8 +4,9 @@ import type { EventLog } from './event-log.js';
 import type { EventBody, WorkflowEvent } from './events.js';
 
 /**
- * What one run reports, and to whom: the run's own `events$` (when it was started with `start`) and
- * the runtime's `events$` (while someone listens there). Nothing is built while nobody listens.
+ * What one run reports, and to whom: the run's own `events$` (when it was started with `start`, kept
+ * for late subscribers) and the runtime's `events$` (while someone listens there). A run started with
+ * `invoke` while the runtime's `events$` has no listener builds no event at all.
  *
  * A step's `step.started` and `step.completed` come between every two functions of an observed run,
  * so each is one object literal, made with its final shape. The other events add their fields to the
