@@ -31,7 +31,7 @@ export { type Tier, type TierCall, type TierKind, TierCrashError } from './tiers
 export { collectTransferables } from './tiers/transferables.js';
 export { WorkerPool, type WorkerPoolOptions } from './tiers/worker-pool.js';
 export { ProcessPool, type ProcessPoolOptions } from './tiers/process-pool.js';
-export { FunctionHost } from './hosting/function-host.js';
+export { FunctionHost, type HostedCall } from './hosting/function-host.js';
 export { RemoteError, wallClock, type RanSpan, type FnRef, type WireContext, type CallRequest, type CallResponse, type WireError } from './hosting/wire.js';
 export type * from './runtime/events.js';
 export type { WorkflowRun } from './runtime/run.js';

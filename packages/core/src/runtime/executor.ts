@@ -269,9 +269,7 @@ export class Executor {
     if (!inDomain) {
       const instance = this.env.instance(def);
       const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP);
-      const now = performance.now();
-      clock.started = now;
-      ran.start = wallClockAt(now);
+      stampStart(ran, clock);
       return instance.run(input as never, context);
     }
     const domains = this.env.domains;
@@ -279,9 +277,7 @@ export class Executor {
     return domains.run(def.spec.name, path, (heap, shared) => {
       const instance = this.env.instance(def);
       const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
-      const now = performance.now();
-      clock.started = now;
-      ran.start = wallClockAt(now);
+      stampStart(ran, clock);
       return instance.run(input as never, context);
     });
   }
@@ -521,6 +517,13 @@ export class Executor {
       }
     }
   }
+}
+
+/** Stamps a call's start on both clocks (`ran`: where it ran; `clock`: its measured time) with one clock read. */
+function stampStart(ran: Ran, clock: Clock): void {
+  const now = performance.now();
+  clock.started = now;
+  ran.start = wallClockAt(now);
 }
 
 /** A branch's mode: `mode`'s buffers kept, spilled or not (`mode` itself when it says so already: no allocation per branch). */

@@ -77,7 +77,7 @@ export async function mapInBatches(
         results[from + k] = output;
         const span = out.ran[k];
         const durationMs = span ? span.end - span.start : 0;
-        env.measurements.recordCall(def.spec.name, durationMs);
+        if (span) env.measurements.recordCall(def.spec.name, durationMs);
         env.events.stepCompleted(chunkPaths[k] ?? scope, 1, durationMs, span);
       });
     } catch (raw) {
