@@ -70,6 +70,7 @@ try {
     stable = now === plan ? stable + 1 : 0;
     plan = now;
   }
+  const warmedMs = performance.now() - warmStart;
   const sampler = samplePeakRss(process.pid);
   const times: number[] = [];
   const gaps: number[] = [];
@@ -97,7 +98,8 @@ try {
     peakRssMb: (await sampler.stop()) / (1024 * 1024),
     runs,
     warmups,
-    warmMs,
+    warmMs: warmedMs,
+    settled: stable >= WARM_STABLE,
     calls: [...calls.values()].reduce((a, b) => a + b, 0),
     interactionP50Ms: percentile(gaps, 50),
     interactionP95Ms: percentile(gaps, 95),

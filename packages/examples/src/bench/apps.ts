@@ -14,8 +14,10 @@ export interface AppResult {
   readonly runs: number;
   /** Runs before the measured ones, until the plan settled and the warm-up time passed (see apps-child.ts). */
   readonly warmups?: number;
-  /** The least time the warm-up took, ms. */
+  /** How long those runs took after the first one, ms. */
   readonly warmMs?: number;
+  /** Whether the plan had settled (not changed for 8 runs) when the warm-up ended. */
+  readonly settled?: boolean;
   /** Function calls in one run. */
   readonly calls: number;
   /** Function interaction latency (one function's end to the next one's start), over all calls of all runs, ms. */

@@ -53,9 +53,11 @@ export function printApps(results: readonly AppResult[]): void {
   if (results.length === 0) return;
   console.log('Applications: end-to-end ms, peak RSS of the whole process tree, and function interaction latency');
   console.log("(one function's end to the next one's start, read where each ran; a fan-out counts its first branch). Every result is checked.");
-  const warm = Math.max(...results.map((r) => r.warmMs ?? 0));
-  console.log(`Measured after warm-up runs that last at least ${(warm / 1000).toFixed(1)} s and until the plan has not changed for 8 runs in a row (warm-ups per app, faastlane/baseline:`);
+  const warm = Math.min(...results.map((r) => r.warmMs ?? 0));
+  const unsettled = results.filter((r) => r.settled === false).map((r) => `${r.app} (${r.mode})`);
+  console.log(`Measured after warm-up runs that lasted at least ${(warm / 1000).toFixed(1)} s and until the plan had not changed for 8 runs in a row (warm-ups per app, faastlane/baseline:`);
   console.log(`${[...new Set(results.map((r) => r.app))].map((a) => `${a} ${results.filter((r) => r.app === a).map((r) => r.warmups ?? '?').join('/')}`).join(', ')}).`);
+  if (unsettled.length > 0) console.log(`The plan had not settled when the warm-up time ran out for: ${unsettled.join(', ')}.`);
   console.log(
     `  ${'app'.padEnd(16)}${'calls'.padStart(6)}${'faastlane p50/p95'.padStart(20)}${'baseline p50/p95'.padStart(20)}${'speed-up'.padStart(10)}` +
       `${'faastlane MB'.padStart(14)}${'baseline MB'.padStart(13)}${'memory'.padStart(9)}${'interaction p50 ms'.padStart(22)}${'lower'.padStart(10)}`,
