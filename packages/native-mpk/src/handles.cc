@@ -37,23 +37,35 @@ void ReleaseView(Block* b) {
   delete b;
 }
 
-/** An ArrayBuffer over the whole block, counted as one of its views (the caller already counted it). */
-Napi::ArrayBuffer ViewBuffer(Napi::Env env, Block* b) {
+/** One ArrayBuffer over (part of) a block: its finalizer releases the block's view and the memory it reported. */
+struct View {
+  Block* block;
+  size_t length;
+};
+
+/**
+ * An ArrayBuffer over `length` bytes of the block from `offset`, counted as one of its views (the
+ * caller already counted it). Only those bytes: a handle to part of a block opens no more than that part.
+ */
+Napi::ArrayBuffer ViewBuffer(Napi::Env env, Block* b, size_t offset, size_t length) {
+  auto* view = new View{b, length};
   Napi::ArrayBuffer ab;
   try {
     // The finalizer runs on this JS thread once no view of this buffer remains.
     ab = Napi::ArrayBuffer::New(
-        env, b->p, b->size,
-        [](Napi::Env fenv, void*, Block* block) {
-          Napi::MemoryManagement::AdjustExternalMemory(fenv, -static_cast<int64_t>(block->size));
-          ReleaseView(block);
+        env, static_cast<uint8_t*>(b->p) + offset, length,
+        [](Napi::Env fenv, void*, View* v) {
+          Napi::MemoryManagement::AdjustExternalMemory(fenv, -static_cast<int64_t>(v->length));
+          ReleaseView(v->block);
+          delete v;
         },
-        b);
+        view);
   } catch (...) {
+    delete view;
     ReleaseView(b);
     throw;
   }
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(b->size));
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
   return ab;
 }
 
@@ -117,8 +129,8 @@ Napi::Value ViewOf(const Napi::CallbackInfo& info) {
                      "viewOf: the memory of this handle is gone (no view reached it any more: keep a view alive until "
                      "the receiver has opened the handle) or the handle is out of its block's range");
   }
-  Napi::ArrayBuffer ab = ViewBuffer(env, b);
-  return Napi::Uint8Array::New(env, static_cast<size_t>(length), ab, static_cast<size_t>(offset));
+  Napi::ArrayBuffer ab = ViewBuffer(env, b, static_cast<size_t>(offset), static_cast<size_t>(length));
+  return Napi::Uint8Array::New(env, static_cast<size_t>(length), ab, 0);
 }
 
 }  // namespace
@@ -131,7 +143,7 @@ Napi::ArrayBuffer NewBlockBuffer(Napi::Env env, const std::shared_ptr<ProtectedH
     g_by_id.emplace(b->id, b);
     g_by_address.emplace(reinterpret_cast<uintptr_t>(p), b);
   }
-  return ViewBuffer(env, b);
+  return ViewBuffer(env, b, 0, size);
 }
 
 void InitHandles(Napi::Env env, Napi::Object exports) {
