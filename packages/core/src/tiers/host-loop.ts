@@ -22,11 +22,15 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
 
   const init = async (preload: readonly FnRef[], warm: readonly FnRef[]): Promise<void> => {
     try {
-      await Promise.all([...preload.map((fn) => host.load(fn)), ...warm.map((fn) => host.load(fn).catch(() => undefined))]);
-      port.post({ type: 'ready' }, []);
+      await Promise.all(preload.map((fn) => host.load(fn)));
     } catch (error) {
       port.post({ type: 'failed', error: toWireError(error) }, []);
+      return;
     }
+    port.post({ type: 'ready' }, []);
+    // After `ready`: a slow or failing one never holds up a member's start. A call that comes first
+    // waits for the same import; a failed one is tried again at its first call.
+    for (const fn of warm) host.load(fn).catch(() => undefined);
   };
 
   /** Runs the items of a batch in turn; a failure names its item. */
