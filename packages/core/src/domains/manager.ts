@@ -135,9 +135,8 @@ export class DomainManager {
  */
 export function asIsolationViolation(error: unknown, path: string): IsolationViolationError | undefined {
   let violation: IsolationViolationError | undefined;
-  if (error instanceof DomainAccessError) {
-    violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
-  } else if (error instanceof RemoteError && (error.code === 'ERR_MPK_ACCESS_DENIED' || error.code === 'ERR_MPK_PROTECTION_FAULT')) {
+  const refused = error instanceof DomainAccessError || (error instanceof RemoteError && (error.code === 'ERR_MPK_ACCESS_DENIED' || error.code === 'ERR_MPK_PROTECTION_FAULT'));
+  if (refused) {
     violation = new IsolationViolationError(path, error.domain || 'unknown', error.message);
   } else if (error instanceof RemoteError && error.code === 'ISOLATION_VIOLATION') {
     // Another runtime's IsolationViolationError already says "Step <path> violated ...": keep only its detail.

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { StepTimeoutError, WorkflowCancelledError, WorkflowValidationError } from '../errors.js';
-import type { FnDefinition, FnInstance } from '../functions/definition.js';
+import type { FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { checkInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
@@ -10,7 +10,7 @@ import { wallClockAt, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
+import { branchMode, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { isThenable, raceAbort, sleep } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
@@ -264,22 +264,25 @@ export class Executor {
     return this.measured(def.spec.name, result, clock.started, ran, own, () => own.dispose());
   }
 
-  /** Calls `run` (in the function's domain when `inDomain`), stamping `ran.start` and `clock.started` just before. */
+  /** Calls `run` (in the function's domain when `inDomain`). */
   private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran, clock: Clock): unknown {
-    if (!inDomain) {
-      const instance = this.env.instance(def);
-      const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP);
-      stampStart(ran, clock);
-      return instance.run(input as never, context);
-    }
+    if (!inDomain) return this.callRun(def, input, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP, ran, clock);
     const domains = this.env.domains;
     if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
-    return domains.run(def.spec.name, path, (heap, shared) => {
-      const instance = this.env.instance(def);
-      const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
-      stampStart(ran, clock);
-      return instance.run(input as never, context);
-    });
+    return domains.run(def.spec.name, path, (heap, shared) => this.callRun(def, input, path, attempt, cancel, heap, shared, ran, clock));
+  }
+
+  /**
+   * Makes the instance (at the first call) and the context, then calls `run`, stamping `ran.start`
+   * and `clock.started` just before with one clock read.
+   */
+  private callRun(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, heap: FnHeap, shared: FnHeap, ran: Ran, clock: Clock): unknown {
+    const instance = this.env.instance(def);
+    const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
+    const now = performance.now();
+    clock.started = now;
+    ran.start = wallClockAt(now);
+    return instance.run(input as never, context);
   }
 
   /**
@@ -517,18 +520,6 @@ export class Executor {
       }
     }
   }
-}
-
-/** Stamps a call's start on both clocks (`ran`: where it ran; `clock`: its measured time) with one clock read. */
-function stampStart(ran: Ran, clock: Clock): void {
-  const now = performance.now();
-  clock.started = now;
-  ran.start = wallClockAt(now);
-}
-
-/** A branch's mode: `mode`'s buffers kept, spilled or not (`mode` itself when it says so already: no allocation per branch). */
-function branchMode(mode: LaneMode, spilled: boolean): LaneMode {
-  return mode.spilled === spilled ? mode : { keep: mode.keep, spilled };
 }
 
 /** Per group plan: whether every step in its branches runs on this thread (nothing there can move a buffer). */

@@ -23,6 +23,11 @@ export interface LaneMode {
 
 export const TOP: LaneMode = { keep: new Set(), spilled: false };
 
+/** A branch's mode: `mode`'s buffers kept, spilled or not (`mode` itself when it says so already: no allocation per branch). */
+export function branchMode(mode: LaneMode, spilled: boolean): LaneMode {
+  return mode.spilled === spilled ? mode : { keep: mode.keep, spilled };
+}
+
 /** `mode` with the buffers reachable from `value` kept too. */
 export function keeping(mode: LaneMode, value: unknown): LaneMode {
   const found = collectTransferables(value);
