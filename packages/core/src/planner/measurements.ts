@@ -79,23 +79,15 @@ function restored(samples: unknown, count: unknown): Recent | undefined {
   return valid.length === 0 ? undefined : new Recent(valid, typeof count === 'number' ? count : valid.length);
 }
 
-const scratch = new Float64Array(WINDOW);
-
-/** The median of at most `WINDOW` values (sorted by insertion into a scratch array: no allocation). */
+/** The median of at most `WINDOW` values (worked out only when the planner reads it: `Recent` caches it). */
 function medianOf(values: readonly number[]): number {
-  const n = values.length;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    let j = i;
-    for (; j > 0 && (scratch[j - 1] as number) > v; j--) scratch[j] = scratch[j - 1] as number;
-    scratch[j] = v;
-  }
-  const mid = n >> 1;
-  return n % 2 === 1 ? (scratch[mid] as number) : ((scratch[mid - 1] as number) + (scratch[mid] as number)) / 2;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 interface FnRecord {
-  calls: number;
+  /** Its calls are `wall.count`. */
   readonly wall: Recent;
   share: Recent | undefined;
   /** `classOf` when the version was last brought up to date. */
@@ -109,7 +101,7 @@ interface FnRecord {
  */
 export class Measurements {
   private readonly functions = new Map<string, FnRecord>();
-  private readonly hops = new Map<string, { calls: number; readonly wall: Recent }>();
+  private readonly hops = new Map<string, { readonly wall: Recent }>();
   /** Bumped whenever a function changes class (short/long, cpu/io), so that cached plans can be redone. */
   private generation = 0;
   private recorded = 0;
@@ -145,12 +137,12 @@ export class Measurements {
 
   fn(name: string): FnMeasurement | undefined {
     const r = this.functions.get(name);
-    return r && { calls: r.calls, typicalMs: r.wall.median, cpuShare: r.share?.median };
+    return r && { calls: r.wall.count, typicalMs: r.wall.median, cpuShare: r.share?.median };
   }
 
   hop(tier: string): HopMeasurement | undefined {
     const r = this.hops.get(tier);
-    return r && { calls: r.calls, typicalMs: r.wall.median };
+    return r && { calls: r.wall.count, typicalMs: r.wall.median };
   }
 
   /** Records one completed call; `syncMs` is the synchronous part when it ran on this thread. */
@@ -161,11 +153,10 @@ export class Measurements {
     if (!r) {
       const wall = new Recent([wallMs]);
       const shares = share === undefined ? undefined : new Recent([share]);
-      this.functions.set(name, { calls: 1, wall, share: shares, cls: classOf(wall.median, shares?.median) });
+      this.functions.set(name, { wall, share: shares, cls: classOf(wall.median, shares?.median) });
       this.generation++;
       return;
     }
-    r.calls++;
     r.wall.add(wallMs);
     if (share !== undefined) {
       if (r.share) r.share.add(share);
@@ -177,20 +168,17 @@ export class Measurements {
   /** Records the latency a tier added to one call (its round trip minus the function's own time). */
   recordHop(tier: string, ms: number): void {
     const r = this.hops.get(tier);
-    if (!r) this.hops.set(tier, { calls: 1, wall: new Recent([ms]) });
-    else {
-      r.calls++;
-      r.wall.add(ms);
-    }
+    if (!r) this.hops.set(tier, { wall: new Recent([ms]) });
+    else r.wall.add(ms);
   }
 
   /** Writes the measurements to the file given at construction, if any. */
   save(): void {
     if (!this.file) return;
     const functions: Stored['functions'] = {};
-    for (const [name, r] of this.functions) functions[name] = { calls: r.calls, recentMs: r.wall.samples, recentShares: r.share?.samples ?? [] };
+    for (const [name, r] of this.functions) functions[name] = { calls: r.wall.count, recentMs: r.wall.samples, recentShares: r.share?.samples ?? [] };
     const hops: Stored['hops'] = {};
-    for (const [tier, r] of this.hops) hops[tier] = { calls: r.calls, recentMs: r.wall.samples };
+    for (const [tier, r] of this.hops) hops[tier] = { calls: r.wall.count, recentMs: r.wall.samples };
     const stored: Stored = { version: 2, functions, hops };
     mkdirSync(dirname(this.file), { recursive: true });
     writeFileSync(this.file, `${JSON.stringify(stored, null, 2)}\n`);
@@ -206,12 +194,13 @@ export class Measurements {
     if (stored.version !== 2) return; // an older format: measure afresh
     for (const [name, m] of Object.entries(stored.functions ?? {})) {
       const wall = restored(m.recentMs, m.calls);
-      const share = restored(m.recentShares, undefined);
-      if (wall) this.functions.set(name, { calls: wall.count, wall, share, cls: classOf(wall.median, share?.median) });
+      // Restored samples are not a warm-up call to drop, for the shares either: they count as many calls.
+      const share = restored(m.recentShares, m.calls);
+      if (wall) this.functions.set(name, { wall, share, cls: classOf(wall.median, share?.median) });
     }
     for (const [tier, m] of Object.entries(stored.hops ?? {})) {
       const wall = restored(m.recentMs, m.calls);
-      if (wall) this.hops.set(tier, { calls: wall.count, wall });
+      if (wall) this.hops.set(tier, { wall });
     }
   }
 }
