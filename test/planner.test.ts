@@ -159,10 +159,12 @@ describe('re-planning as measurements move', () => {
       expect(before.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
       // ...then it settles at 0.06 ms: the same size class (0.05-1 ms), so the version does not move.
       const version = rt.measurements.version;
-      for (let i = 0; i < 3; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      for (let i = 0; i < 4; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      expect(rt.measurements.fn('Burn')?.typicalMs).toBe(0.06);
       expect(rt.measurements.version).toBe(version);
-      expect(rt.plan(wf)).toBe(before); // looked at again only every so many calls (8 this early)
-      for (let i = 0; i < 5; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
+      // The plan was made at 5 recorded calls and serves 8 more before it is looked at again (9 now).
+      expect(rt.plan(wf)).toBe(before);
+      for (let i = 0; i < 4; i++) rt.measurements.recordCall('Burn', 0.06, 0.06);
       const after = rt.plan(wf);
       expect(after).not.toBe(before);
       expect(after.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/less than a thread hop/) });

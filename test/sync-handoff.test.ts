@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Runtime, StepFailedError, StepTimeoutError, WorkflowCancelledError, type FnContext, type Workflow, type WorkflowEvent } from '@faastlane/core';
-import { IsInt, Min } from 'class-validator';
+import { IsInt, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { Fn, task, workflow } from '@faastlane/dsl';
 
 // The executor hands a synchronous function's output straight to the next step, with no promise in
@@ -18,7 +18,14 @@ let flaky = 0;
 
 @Fn() class Hangs { run(_n: number, ctx: FnContext): Promise<number> { return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('never seen')), { once: true })); } }
 
-class Count { @IsInt() @Min(0) n!: number; }
+/** An asynchronous rule (a lookup elsewhere, say): it makes the input check a promise, so these steps take the validated path. */
+@ValidatorConstraint({ async: true })
+class KnownLater implements ValidatorConstraintInterface {
+  async validate(value: unknown): Promise<boolean> {
+    return typeof value === 'number';
+  }
+}
+class Count { @IsInt() @Min(0) @Validate(KnownLater) n!: number; }
 let validatedFlaky = 0;
 @Fn({ input: Count, retries: 2 }) class ValidatedFlaky {
   async run(c: Count): Promise<Count> { await Promise.resolve(); if (++validatedFlaky % 3 !== 0) throw new Error(`flake ${validatedFlaky}`); return { n: c.n + 1 }; }
