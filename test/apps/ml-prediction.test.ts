@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Runtime } from '@faastlane/core';
 import { task, workflow } from '@faastlane/dsl';
 import {
-  BAR_LEFT, BEST, HELD_OUT_FIRST_SEED, ROW_HEIGHT, Resize, captionOf, drawOverlay, glyphOf, panelTop, SHAPE_CLASSES, ShapeClassifier, TENSOR_LENGTH, TENSOR_SHAPE, drawShapes, imageToTensor, mlPrediction, mlPredictionBatchWorkflow, pngSize,
+  HELD_OUT_FIRST_SEED, Resize, SHAPE_CLASSES, ShapeClassifier, TENSOR_LENGTH, TENSOR_SHAPE, drawShapes, imageToTensor, mlPrediction, mlPredictionBatchWorkflow, pngSize,
   shapeClassifier, shapeFeatures, trainShapeModel, type LabelledImage, type Rendered,
 } from '@faastlane/examples/apps/ml-prediction/index';
+import { BAR_LEFT, BEST, ROW_HEIGHT, captionOf, drawOverlay, panelTop } from '@faastlane/examples/apps/ml-prediction/overlay';
+import { glyphOf } from '@faastlane/examples/apps/ml-prediction/pixel-font';
 
 /** Held-out images (seeds far from the training seeds), the classes in turn. */
 const HELD_OUT = 40;

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Runtime, type WorkflowEvent } from '@faastlane/core';
 import { appNamed } from '../apps/index.js';
-import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, type AppResult } from './apps.js';
+import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, WARM_STABLE, type AppResult } from './apps.js';
 import type { Mode } from './fanout.js';
 import { samplePeakRss } from './process-tree.js';
 import { interactionGaps } from './interaction.js';
@@ -40,9 +40,7 @@ const containersFor = (fn: string): number => {
   return Math.max(1, Math.min(BASELINE_MAX_CONTAINERS_PER_FUNCTION, n));
 };
 
-/** Warm-up ends once the plan has not changed for this many runs in a row and `warmMs` have passed... */
-const WARM_STABLE = 8;
-/** ...or after this long (a plan that never settles). */
+/** Warm-up ends once the plan has not changed for WARM_STABLE runs in a row and `warmMs` have passed, or after this long (a plan that never settles). */
 const WARM_MAX_MS = 20_000;
 
 const rt = await Runtime.create(mode === 'faastlane' ? {} : { mode, baseline: { containersPerFunction: containersFor } });

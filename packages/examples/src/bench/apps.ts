@@ -16,7 +16,7 @@ export interface AppResult {
   readonly warmups?: number;
   /** How long those runs took after the first one, ms. */
   readonly warmMs?: number;
-  /** Whether the plan had settled (not changed for 8 runs) when the warm-up ended. */
+  /** Whether the plan had settled (not changed for `WARM_STABLE` runs) when the warm-up ended. */
   readonly settled?: boolean;
   /** Function calls in one run. */
   readonly calls: number;
@@ -25,8 +25,12 @@ export interface AppResult {
   readonly interactionP95Ms: number;
 }
 
-/** Warm-up lasts at least this long (and until the plan has settled; see apps-child.ts), ms. */
+/** Warm-up lasts at least this long (and until the plan has settled; see apps-child.ts), ms... */
 export const DEFAULT_WARM_MS = 2_000;
+/** ...or this long in a `--quick` run. */
+export const QUICK_WARM_MS = 500;
+/** The plan has settled once it has not changed for this many runs in a row. */
+export const WARM_STABLE = 8;
 
 /** At most this many warm containers per function in the baseline (one call each at a time). */
 export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;

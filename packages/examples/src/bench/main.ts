@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { apps } from '../apps/index.js';
-import { DEFAULT_WARM_MS, runApp, type AppResult } from './apps.js';
+import { DEFAULT_WARM_MS, QUICK_WARM_MS, runApp, type AppResult } from './apps.js';
 import { benchDomains, type DomainCostResult } from './domains.js';
 import { runFanout, type FanoutResult } from './fanout.js';
 import { benchHops, type HopResult } from './hops.js';
@@ -70,7 +70,7 @@ if (run('apps')) {
   for (const app of apps) {
     for (const mode of modes) {
       progress(`${app.name} ${mode}`);
-      results.apps.push(await runApp(app.name, mode, reps, quick ? 500 : DEFAULT_WARM_MS));
+      results.apps.push(await runApp(app.name, mode, reps, quick ? QUICK_WARM_MS : DEFAULT_WARM_MS));
     }
   }
 }

@@ -1,5 +1,5 @@
 /** The benchmark's tables, printed from its results. */
-import type { AppResult } from './apps.js';
+import { WARM_STABLE, type AppResult } from './apps.js';
 import type { DomainCostResult } from './domains.js';
 import type { FanoutResult } from './fanout.js';
 import { label, type HopResult } from './hops.js';
@@ -55,7 +55,7 @@ export function printApps(results: readonly AppResult[]): void {
   console.log("(one function's end to the next one's start, read where each ran; a fan-out counts its first branch). Every result is checked.");
   const warm = Math.min(...results.map((r) => r.warmMs ?? 0));
   const unsettled = results.filter((r) => r.settled === false).map((r) => `${r.app} (${r.mode})`);
-  console.log(`Measured after warm-up runs that lasted at least ${(warm / 1000).toFixed(1)} s and until the plan had not changed for 8 runs in a row (warm-ups per app, faastlane/baseline:`);
+  console.log(`Measured after warm-up runs that lasted at least ${(warm / 1000).toFixed(1)} s and until the plan had not changed for ${WARM_STABLE} runs in a row (warm-ups per app, faastlane/baseline:`);
   console.log(`${[...new Set(results.map((r) => r.app))].map((a) => `${a} ${results.filter((r) => r.app === a).map((r) => r.warmups ?? '?').join('/')}`).join(', ')}).`);
   if (unsettled.length > 0) console.log(`The plan had not settled when the warm-up time ran out for: ${unsettled.join(', ')}.`);
   console.log(

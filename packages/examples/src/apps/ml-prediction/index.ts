@@ -14,8 +14,6 @@ export {
 export { FEATURE_NAMES, shapeFeatures } from './features.js';
 export { SHAPE_CLASSES, drawShape, drawShapes, type LabelledImage, type ShapeClass } from './shapes.js';
 export { TENSOR_LENGTH, TENSOR_SHAPE, imageToTensor, type Tensor } from './tensor.js';
-export { BAR_LEFT, BEST, ROW_HEIGHT, captionOf, drawOverlay, panelTop } from './overlay.js';
-export { glyphOf, type RgbImage } from './pixel-font.js';
 
 /** resize -> predict -> render: the tensor passes from step to step. */
 export const mlPredictionWorkflow = workflow('ml-prediction').pipe(task(Resize), task(Predict), task(Render));
