@@ -90,6 +90,25 @@ describe('state crossing into a thread', () => {
   });
 });
 
+describe('state that only crosses by copy is not walked for buffers to keep', () => {
+  test('a parallel of child processes reads its input once per copy sent, nothing more', async () => {
+    // Buffers are kept from being moved only where a step could move them (a worker thread): walking
+    // the input for them otherwise reads all of it once more, per run, for nothing.
+    let reads = 0;
+    const input = {
+      get notes(): string[] {
+        reads++;
+        return ['a', 'b'];
+      },
+    };
+    const wf = workflow('copied-only').pipe(parallel(task(WhereAmIIsolated), task(WhereAmIIsolated)));
+    expect(rt.plan(wf).tasks().map((t) => t.placement)).toEqual(['child-process', 'child-process']);
+    const out = await rt.invoke(wf, input);
+    expect(out.map((o) => o.pid)).not.toContain(process.pid);
+    expect(reads).toBe(2);
+  });
+});
+
 describe('buffers something else may still read are copied, not moved', () => {
   test('map items that share a buffer each get it whole', async () => {
     const rt = await fresh({ workerThreads: 2 });

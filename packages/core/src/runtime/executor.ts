@@ -5,12 +5,12 @@ import { checkInput } from '../functions/input-validation.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
-import { forEachStep, type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
+import { type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
 import { wallClockAt, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { branchMode, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
+import { branchMode, canMoveBuffers, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { isThenable, raceAbort, sleep } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
@@ -360,7 +360,7 @@ export class Executor {
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers (and only off this thread).
-    const shared = plan.branches.length === 1 || staysOnThisThread(plan) ? mode : keeping(mode, input);
+    const shared = plan.branches.length === 1 || !canMoveBuffers(plan.branches) ? mode : keeping(mode, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
@@ -408,7 +408,7 @@ export class Executor {
     const siblings = cancel.child(items.length);
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, items.length, this.env);
-    const itemMode = plan.executor === 'event-loop' || staysOnThisThread(plan) ? mode : keepingShared(mode, items);
+    const itemMode = canMoveBuffers(plan.branches) ? keepingShared(mode, items) : mode;
     const batched = batchable(this.env, plan, items.length, local);
     if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
     let next = 0;
@@ -480,7 +480,7 @@ export class Executor {
   private async retry(plan: RetryPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     // The input is needed again for the next attempt: it must not be moved away.
-    const keep = keeping(mode, input);
+    const keep = canMoveBuffers([plan.body]) ? keeping(mode, input) : mode;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.lane(plan.body, input, scope, cancel, keep);
@@ -507,7 +507,7 @@ export class Executor {
     const path = bodyPath(plan.body, scope);
     try {
       // The handler gets the input: it must not be moved away.
-      return await this.lane(plan.body, input, scope, cancel, keeping(mode, input));
+      return await this.lane(plan.body, input, scope, cancel, canMoveBuffers([plan.body]) ? keeping(mode, input) : mode);
     } catch (raw) {
       // Cancellation is not a failure to recover from.
       if (cancel.aborted || raw instanceof WorkflowCancelledError) throw raw;
@@ -520,28 +520,6 @@ export class Executor {
       }
     }
   }
-}
-
-/** Per group plan: whether every step in its branches runs on this thread (nothing there can move a buffer). */
-const onThisThread = new WeakMap<GroupPlan, boolean>();
-
-/**
- * Whether no step of the group's branches runs off this thread: then no buffer can be moved away,
- * and the group need not walk its input for buffers to keep (a walk of the whole input, per run).
- */
-function staysOnThisThread(plan: GroupPlan): boolean {
-  let here = onThisThread.get(plan);
-  if (here === undefined) {
-    here = !plan.spill?.enabled;
-    for (const branch of plan.branches) {
-      forEachStep(branch, (step) => {
-        if (step.kind === 'task' && step.placement !== 'main-thread' && step.placement !== 'domain') here = false;
-        if (step.kind === 'group' && step.spill?.enabled) here = false;
-      });
-    }
-    onThisThread.set(plan, here);
-  }
-  return here;
 }
 
 /**
