@@ -1,20 +1,27 @@
 /**
- * One application in one mode, in its own process: `node apps-child.js <app> <mode> <runs> [warmMs]`;
- * prints one JSON line (`AppResult`). Every run's result is checked with the app's own `check`.
+ * One application in one mode, in its own process: `node apps-child.js <app> <mode> [warmMs]`. It warms
+ * up, answers `{ ready }`, then takes commands on stdin, one per line, and answers each with one line
+ * (see `ChildSession`): `time <n>` runs the workflow n times as a caller without observers sees it
+ * (end-to-end times); `gaps <n>` runs it n times with events (interaction gaps); `end` answers the
+ * `AppResult` of everything measured and exits (as it does when stdin closes). Each `time` or `gaps`
+ * turn starts with one run that is not measured: the process has been idle while the other mode ran,
+ * which took the CPU's caches, and the turn measures the steady state a service reaches under load.
+ * Peak memory is sampled from the first command on. Every run's result is checked with the app's own `check`.
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { Runtime, type WorkflowEvent } from '@faastlane/core';
 import { appNamed } from '../apps/index.js';
 import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, WARM_STABLE, type AppResult } from './apps.js';
+import { ANSWER_PREFIX } from './child-session.js';
 import type { Mode } from './fanout.js';
 import { samplePeakRss } from './process-tree.js';
 import { interactionGaps } from './interaction.js';
 import { percentile } from './stats.js';
 
-const [name, mode, runsArg, warmArg] = process.argv.slice(2) as [string, Mode, string, string | undefined];
+const [name, mode, warmArg] = process.argv.slice(2) as [string, Mode, string | undefined];
 const app = appNamed(name);
-const runs = Number(runsArg);
 const warmMs = Number(warmArg ?? DEFAULT_WARM_MS);
 await app.setup?.();
 
@@ -48,8 +55,8 @@ try {
   // Warm: pools and containers up, modules loaded, durations measured and the plan redone with them,
   // until the plan has stayed the same for WARM_STABLE runs, and for at least `warmMs`: V8 compiles a
   // function's optimised code only after many calls, and a group's setup runs once per run (FINRA's
-  // hand-off into its fan-out took twice as long after 30 runs as after 200). The runs below measure
-  // the steady state a long-lived service reaches. The same rule in both modes; the baseline's plan
+  // hand-off into its fan-out took twice as long after 30 runs as after 200). The runs it is asked
+  // for then measure the steady state a long-lived service reaches. The same rule in both modes; the baseline's plan
   // never changes.
   // The first run starts the pools and containers (a minute for the baseline's hundreds): the clock starts after it.
   app.check(await rt.invoke(app.workflow, await app.input()));
@@ -69,40 +76,64 @@ try {
     plan = now;
   }
   const warmedMs = performance.now() - warmStart;
-  const sampler = samplePeakRss(process.pid);
+  const answer = (value: unknown): void => {
+    process.stdout.write(`${ANSWER_PREFIX}${JSON.stringify(value)}\n`);
+  };
+  answer({ ready: true });
+
+  let sampler: ReturnType<typeof samplePeakRss> | undefined;
   const times: number[] = [];
   const gaps: number[] = [];
-  // End to end as a caller without observers sees it (`invoke` builds no events)...
-  for (let i = 0; i < runs; i++) {
+  const timeOne = async (): Promise<number> => {
+    // End to end as a caller without observers sees it (`invoke` builds no events).
     const input = await app.input();
     const t0 = performance.now();
     const out = await rt.invoke(app.workflow, input);
-    times.push(performance.now() - t0);
+    const ms = performance.now() - t0;
     app.check(out);
-  }
-  // ...and the interaction gaps from as many runs with events (they carry where each function ran).
-  for (let i = 0; i < runs; i++) {
+    return ms;
+  };
+  const gapsOfOne = async (): Promise<number[]> => {
+    // From a run with events: they carry where each function ran.
     const events: WorkflowEvent[] = [];
     const run = rt.start(app.workflow, await app.input());
     run.events$.subscribe((e) => events.push(e));
     app.check(await run.result);
-    gaps.push(...interactionGaps(rt.plan(app.workflow), events));
-  }
-  const result: AppResult = {
-    app: name,
-    mode,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    peakRssMb: (await sampler.stop()) / (1024 * 1024),
-    runs,
-    warmups,
-    warmMs: warmedMs,
-    settled: stable >= WARM_STABLE,
-    calls: [...calls.values()].reduce((a, b) => a + b, 0),
-    interactionP50Ms: percentile(gaps, 50),
-    interactionP95Ms: percentile(gaps, 95),
+    return interactionGaps(rt.plan(app.workflow), events);
   };
-  console.log(JSON.stringify(result));
+  for await (const line of createInterface({ input: process.stdin })) {
+    sampler ??= samplePeakRss(process.pid);
+    const [command, count] = line.split(' ');
+    const n = Number(count ?? 1);
+    if (command === 'time') {
+      await timeOne();
+      for (let i = 0; i < n; i++) times.push(await timeOne());
+      answer({ runs: n });
+    } else if (command === 'gaps') {
+      await gapsOfOne();
+      for (let i = 0; i < n; i++) gaps.push(...(await gapsOfOne()));
+      answer({ runs: n });
+    } else if (command === 'end') {
+      const result: AppResult = {
+        app: name,
+        mode,
+        p50Ms: percentile(times, 50),
+        p95Ms: percentile(times, 95),
+        peakRssMb: (await sampler.stop()) / (1024 * 1024),
+        runs: times.length,
+        warmups,
+        warmMs: warmedMs,
+        settled: stable >= WARM_STABLE,
+        calls: [...calls.values()].reduce((a, b) => a + b, 0),
+        interactionP50Ms: percentile(gaps, 50),
+        interactionP95Ms: percentile(gaps, 95),
+      };
+      answer(result);
+      break;
+    } else {
+      throw new Error(`unknown command ${JSON.stringify(line)}`);
+    }
+  }
 } finally {
   await rt.close();
 }

@@ -1,9 +1,10 @@
 /**
  * Every application in both modes. Each (app, mode) runs in a fresh child process so that its peak
- * memory (the process and all its threads, child processes and containers) is its own.
+ * memory (the process and all its threads, child processes and containers) is its own; the two
+ * processes of an application take turns run by run (see `runAppBothModes`).
  */
+import { ChildSession } from './child-session.js';
 import type { Mode } from './fanout.js';
-import { runScenario } from './scenario.js';
 
 export interface AppResult {
   readonly app: string;
@@ -35,6 +36,50 @@ export const WARM_STABLE = 8;
 /** At most this many warm containers per function in the baseline (one call each at a time). */
 export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 
-export function runApp(app: string, mode: Mode, runs: number, warmMs = DEFAULT_WARM_MS): Promise<AppResult> {
-  return runScenario<AppResult>('./apps-child.js', [app, mode, String(runs), String(warmMs)], `${app} in ${mode} mode`, 900_000);
+/** How long one (app, mode) process may take, warm-up and its turns included. */
+const APP_TIMEOUT_MS = 900_000;
+
+/** Measured runs per turn of one mode (each turn also starts with one run that is not measured). */
+export const RUNS_PER_TURN = 5;
+
+/**
+ * One application in both modes, each in a process of its own, warmed up one after the other and
+ * then measured in turns of {@link RUNS_PER_TURN} runs, the order swapped every other time
+ * (faastlane, baseline, baseline, faastlane, ...): the machine's busy spells (it is shared) then slow
+ * both modes alike, where measured one mode after the other one spell could turn a ratio around.
+ * `progress` is told as each phase starts.
+ */
+export async function runAppBothModes(
+  app: string,
+  modes: readonly [Mode, Mode],
+  runs: number,
+  warmMs = DEFAULT_WARM_MS,
+  progress: (what: string) => void = () => undefined,
+): Promise<[AppResult, AppResult]> {
+  const sessions: ChildSession[] = [];
+  try {
+    for (const mode of modes) {
+      progress(`${app}: ${mode} warming up`);
+      const session = new ChildSession('./apps-child.js', [app, mode, String(warmMs)], `${app} in ${mode} mode`, APP_TIMEOUT_MS);
+      sessions.push(session);
+      await session.next();
+    }
+    const [a, b] = sessions as [ChildSession, ChildSession];
+    const inTurns = async (command: string): Promise<void> => {
+      for (let done = 0, turn = 0; done < runs; done += RUNS_PER_TURN, turn++) {
+        const n = Math.min(RUNS_PER_TURN, runs - done);
+        for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);
+      }
+    };
+    progress(`${app}: both modes in turns`);
+    await inTurns('time');
+    await inTurns('gaps');
+    const results: [AppResult, AppResult] = [await a.ask<AppResult>('end'), await b.ask<AppResult>('end')];
+    // Each closes its runtime (its containers stop) and exits once its stdin is closed.
+    await Promise.all(sessions.map((s) => s.exited()));
+    return results;
+  } catch (error) {
+    for (const s of sessions) s.kill();
+    throw error;
+  }
 }
