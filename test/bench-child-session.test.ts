@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ANSWER_PREFIX, ChildSession } from '@faastlane/examples/bench/child-session';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A child script (as a file URL) that answers like the benchmark's children do, with `body` as its command handler. */
+function script(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'child-session-'));
+  dirs.push(dir);
+  const file = join(dir, 'child.mjs');
+  writeFileSync(
+    file,
+    `import { createInterface } from 'node:readline';
+const answer = (v) => process.stdout.write(${JSON.stringify(ANSWER_PREFIX)} + JSON.stringify(v) + '\\n');
+console.log('other output is skipped');
+answer({ ready: true });
+for await (const line of createInterface({ input: process.stdin })) { ${body} }
+`,
+  );
+  return pathToFileURL(file).href;
+}
+
+describe('ChildSession (a benchmark child that takes turns)', () => {
+  test('answers its ready line, then one answer per command, and exits when its stdin closes', async () => {
+    const session = new ChildSession(script('answer({ echo: line });'), [], 'echo', 10_000);
+    expect(await session.next()).toEqual({ ready: true });
+    expect(await session.ask('time 5')).toEqual({ echo: 'time 5' });
+    expect(await session.ask('end')).toEqual({ echo: 'end' });
+    await session.exited();
+  });
+
+  test('a child that dies under a command rejects it with how it ended and what it printed', async () => {
+    const session = new ChildSession(script("console.error('boom: ' + line); process.exit(3);"), [], 'dying child', 10_000);
+    await session.next();
+    await expect(session.ask('time 1')).rejects.toThrow(/dying child exited with code 3:\n.*boom: time 1/s);
+  });
+
+  test('a child that hangs is stopped after its time limit, and the command rejects', async () => {
+    const session = new ChildSession(script('await new Promise(() => setInterval(() => {}, 1000));'), [], 'stuck child', 1_000);
+    await session.next();
+    await expect(session.ask('time 1')).rejects.toThrow(/stuck child was stopped after 1000 ms/);
+  });
+});
