@@ -360,7 +360,7 @@ export class Executor {
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers (and only off this thread).
-    const shared = plan.branches.length === 1 || !canMoveBuffers(plan.branches) ? mode : keeping(mode, input);
+    const shared = plan.branches.length === 1 || !canMoveBuffers(plan) ? mode : keeping(mode, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
@@ -408,7 +408,7 @@ export class Executor {
     const siblings = cancel.child(items.length);
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, items.length, this.env);
-    const itemMode = canMoveBuffers(plan.branches) ? keepingShared(mode, items) : mode;
+    const itemMode = canMoveBuffers(plan) ? keepingShared(mode, items) : mode;
     const batched = batchable(this.env, plan, items.length, local);
     if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
     let next = 0;
@@ -480,7 +480,7 @@ export class Executor {
   private async retry(plan: RetryPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     // The input is needed again for the next attempt: it must not be moved away.
-    const keep = canMoveBuffers([plan.body]) ? keeping(mode, input) : mode;
+    const keep = canMoveBuffers(plan.body) ? keeping(mode, input) : mode;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.lane(plan.body, input, scope, cancel, keep);
@@ -507,7 +507,7 @@ export class Executor {
     const path = bodyPath(plan.body, scope);
     try {
       // The handler gets the input: it must not be moved away.
-      return await this.lane(plan.body, input, scope, cancel, canMoveBuffers([plan.body]) ? keeping(mode, input) : mode);
+      return await this.lane(plan.body, input, scope, cancel, canMoveBuffers(plan.body) ? keeping(mode, input) : mode);
     } catch (raw) {
       // Cancellation is not a failure to recover from.
       if (cancel.aborted || raw instanceof WorkflowCancelledError) throw raw;

@@ -4,7 +4,7 @@
  * down the plan and widens its `keep` set where a scope needs its input again.
  */
 import type { DomainManager } from '../domains/manager.js';
-import { forEachStep, type LanePlan } from '../planner/plan.js';
+import { forEachStep, type GroupPlan, type LanePlan, type StepPlan } from '../planner/plan.js';
 import { collectTransferables } from '../tiers/transferables.js';
 
 /**
@@ -60,26 +60,28 @@ export function keepProtected(domains: DomainManager | undefined, keep: Readonly
   return guarded.length === 0 ? keep : new Set([...keep, ...guarded]);
 }
 
-/** Per lane: whether a step in it, at any depth, runs on a worker thread. */
-const movingLanes = new WeakMap<LanePlan, boolean>();
+/** Per group or lane: whether a step in it, at any depth, runs on a worker thread. */
+const moving = new WeakMap<GroupPlan | LanePlan, boolean>();
 
 /**
- * Whether running `lanes` can move a buffer away from this thread. Only a worker thread takes buffers
- * by transfer: this thread and a protection domain take them by reference; a child process, the
- * domain host and a container get copies. Where nothing can move, a scope need not walk its input
- * for buffers to keep: that walk reads the whole input once per run (0.3 ms of the 1.7 ms hop
- * from PHI's `identifyPhi` to its two child processes, for 40 notes that were then copied anyway).
+ * Whether running `scope` (a group's branches, or a lane) can move a buffer away from this thread.
+ * Only a worker thread takes buffers by transfer: this thread and a protection domain take them by
+ * reference; a child process, the domain host and a container get copies. Where nothing can move,
+ * a scope need not walk its input for buffers to keep: that walk reads the whole input once per run
+ * (0.3 ms of the 1.7 ms hop from PHI's `identifyPhi` to its two child processes, for 40 notes that
+ * were then copied anyway). Worked out once per plan object.
  */
-export function canMoveBuffers(lanes: readonly LanePlan[]): boolean {
-  return lanes.some((lane) => {
-    let moves = movingLanes.get(lane);
-    if (moves === undefined) {
-      moves = false;
-      forEachStep(lane, (step) => {
-        if (step.kind === 'task' && step.placement === 'worker-thread') moves = true;
-      });
-      movingLanes.set(lane, moves);
-    }
-    return moves;
-  });
+export function canMoveBuffers(scope: GroupPlan | LanePlan): boolean {
+  let moves = moving.get(scope);
+  if (moves === undefined) {
+    let found = false;
+    const visit = (step: StepPlan): void => {
+      if (step.kind === 'task' && step.placement === 'worker-thread') found = true;
+    };
+    if (scope.kind === 'lane') forEachStep(scope, visit);
+    else for (const branch of scope.branches) forEachStep(branch, visit);
+    moves = found;
+    moving.set(scope, moves);
+  }
+  return moves;
 }
