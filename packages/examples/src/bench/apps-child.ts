@@ -4,8 +4,9 @@
  * (see `ChildSession`): `time <n>` runs the workflow n times as a caller without observers sees it
  * (end-to-end times); `gaps <n>` runs it n times with events (interaction gaps); `end` answers the
  * `AppResult` of everything measured and exits (as it does when stdin closes). Each `time` or `gaps`
- * turn starts with one run that is not measured: the process has been idle while the other mode ran,
- * which took the CPU's caches, and the turn measures the steady state a service reaches under load.
+ * turn starts with runs that are not measured, for at least `TURN_SETTLE_MS`: the process has been
+ * idle while the other mode ran, which took the CPU's caches (and whose containers may still be
+ * winding down), and the turn measures the steady state a service reaches under load.
  * Peak memory is sampled from the first command on. Every run's result is checked with the app's own `check`.
  */
 import 'reflect-metadata';
@@ -13,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Runtime, type WorkflowEvent } from '@faastlane/core';
 import { appNamed } from '../apps/index.js';
-import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, WARM_STABLE, type AppResult } from './apps.js';
+import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, TURN_SETTLE_MS, WARM_STABLE, type AppResult } from './apps.js';
 import { ANSWER_PREFIX } from './child-session.js';
 import type { Mode } from './fanout.js';
 import { samplePeakRss } from './process-tree.js';
@@ -101,16 +102,22 @@ try {
     app.check(await run.result);
     return interactionGaps(rt.plan(app.workflow), events);
   };
+  /** Unmeasured runs of `one`, at least one and for at least TURN_SETTLE_MS. */
+  const settle = async (one: () => Promise<unknown>): Promise<void> => {
+    const t0 = performance.now();
+    do await one();
+    while (performance.now() - t0 < TURN_SETTLE_MS);
+  };
   for await (const line of createInterface({ input: process.stdin })) {
     sampler ??= samplePeakRss(process.pid);
     const [command, count] = line.split(' ');
     const n = Number(count ?? 1);
     if (command === 'time') {
-      await timeOne();
+      await settle(timeOne);
       for (let i = 0; i < n; i++) times.push(await timeOne());
       answer({ runs: n });
     } else if (command === 'gaps') {
-      await gapsOfOne();
+      await settle(gapsOfOne);
       for (let i = 0; i < n; i++) gaps.push(...(await gapsOfOne()));
       answer({ runs: n });
     } else if (command === 'end') {

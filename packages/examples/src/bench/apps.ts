@@ -39,12 +39,19 @@ export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 /** How long one (app, mode) process may take, warm-up and its turns included. */
 const APP_TIMEOUT_MS = 900_000;
 
-/** Measured runs per turn of one mode (each turn also starts with one run that is not measured). */
+/** Measured runs per turn of one mode... */
 export const RUNS_PER_TURN = 5;
+/**
+ * ...after runs that are not measured, at least one and for at least this long, ms: right after the
+ * other mode's turn the caches are its own, and the baseline's containers may still be winding down
+ * (FINRA-200's hand-offs measured 9-18 us after a single such run, 2.9 us after 250 ms of them).
+ */
+export const TURN_SETTLE_MS = 250;
 
 /**
  * One application in both modes, each in a process of its own, warmed up one after the other and
- * then measured in turns of {@link RUNS_PER_TURN} runs, the order swapped every other time
+ * then measured in turns of {@link RUNS_PER_TURN} runs (after {@link TURN_SETTLE_MS} of runs that are
+ * not measured), the order swapped every other time
  * (faastlane, baseline, baseline, faastlane, ...): the machine's busy spells (it is shared) then slow
  * both modes alike, where measured one mode after the other one spell could turn a ratio around.
  * `progress` is told as each phase starts.
