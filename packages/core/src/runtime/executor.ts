@@ -359,7 +359,8 @@ export class Executor {
     const siblings = cancel.child(plan.branches.length);
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
-    // Branches share their input: only a lone branch may take its buffers (and only off this thread).
+    // Branches share their input: only a lone branch may take its buffers. Kept only where a branch
+    // has a step on a worker thread, the one place a buffer is moved (see `canMoveBuffers`).
     const shared = plan.branches.length === 1 || !canMoveBuffers(plan) ? mode : keeping(mode, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.

@@ -7,7 +7,8 @@
  * turn starts with runs that are not measured, for at least `TURN_SETTLE_MS`: the process has been
  * idle while the other mode ran, which took the CPU's caches (and whose containers may still be
  * winding down), and the turn measures the steady state a service reaches under load.
- * Peak memory is sampled from the first command on. Every run's result is checked with the app's own `check`.
+ * Peak memory is sampled during its turns (the sampler is paused while the other mode has its
+ * turn). Every run's result is checked with the app's own `check`.
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -109,16 +110,19 @@ try {
     while (performance.now() - t0 < TURN_SETTLE_MS);
   };
   for await (const line of createInterface({ input: process.stdin })) {
-    sampler ??= samplePeakRss(process.pid);
+    if (sampler) sampler.resume();
+    else sampler = samplePeakRss(process.pid);
     const [command, count] = line.split(' ');
     const n = Number(count ?? 1);
     if (command === 'time') {
       await settle(timeOne);
       for (let i = 0; i < n; i++) times.push(await timeOne());
+      sampler.pause();
       answer({ runs: n });
     } else if (command === 'gaps') {
       await settle(gapsOfOne);
       for (let i = 0; i < n; i++) gaps.push(...(await gapsOfOne()));
+      sampler.pause();
       answer({ runs: n });
     } else if (command === 'end') {
       const result: AppResult = {

@@ -36,7 +36,7 @@ export const WARM_STABLE = 8;
 /** At most this many warm containers per function in the baseline (one call each at a time). */
 export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 
-/** How long one (app, mode) process may take, warm-up and its turns included. */
+/** How long one (app, mode) process may live: its warm-up, the other mode's, and all the turns of both. */
 const APP_TIMEOUT_MS = 900_000;
 
 /** Measured runs per turn of one mode... */

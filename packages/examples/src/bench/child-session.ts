@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 /** What a benchmark child prints before each JSON answer, so that other output on its stdout is skipped. */
 export const ANSWER_PREFIX = '@bench ';
 
+/** How long after a child's exit its stdout may stay open (held by processes it started) before the session ends anyway, ms. */
+const CLOSE_GRACE_MS = 1_000;
+
 /**
  * A benchmark scenario in a Node process of its own that answers requests: the parent writes one
  * command per line on its stdin, the child answers each with one line `@bench <json>` on its stdout
@@ -19,6 +22,8 @@ export class ChildSession {
   private stderr = '';
   private readonly timer: NodeJS.Timeout;
   private readonly closed: Promise<void>;
+  /** How the session stopped the child, if it did. */
+  private stopped: string | undefined;
 
   /** Starts `node <script> ...args`; it is killed if it is still running after `timeoutMs`. */
   constructor(script: string, args: readonly string[], readonly label: string, timeoutMs: number) {
@@ -38,21 +43,31 @@ export class ChildSession {
       if (waiting) waiting.resolve(answer);
       else this.answers.push(answer);
     });
-    this.timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
-    this.child.once('close', (code, signal) => {
-      clearTimeout(this.timer);
-      const how = signal === 'SIGKILL' ? `was stopped after ${timeoutMs} ms` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.ended = new Error(`${label} ${how}${this.stderr ? `:\n${this.stderr}` : ''}`);
-      this.waiting?.reject(this.ended);
-      this.waiting = undefined;
+    this.timer = setTimeout(() => {
+      this.stopped = `was stopped after ${timeoutMs} ms`;
+      this.child.kill('SIGKILL');
+    }, timeoutMs);
+    // 'close' comes once the child's stdout is closed, which processes it started may hold open for a
+    // while after it died: its exit, and then 'close' or a second, ends the session.
+    this.closed = new Promise((resolve) => {
+      const end = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (this.ended) return;
+        clearTimeout(this.timer);
+        const how = this.stopped ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
+        this.ended = new Error(`${label} ${how}${this.stderr ? `:\n${this.stderr}` : ''}`);
+        this.waiting?.reject(this.ended);
+        this.waiting = undefined;
+        resolve();
+      };
+      this.child.once('exit', (code, signal) => setTimeout(() => end(code, signal), CLOSE_GRACE_MS));
+      this.child.once('close', end);
     });
   }
 
   /** The next answer: the one to the last command sent, or the first one (ready). */
   next<T>(): Promise<T> {
     const queued = this.answers.shift();
-    if (queued !== undefined) return Promise.resolve(this.parse<T>(queued));
+    if (queued !== undefined) return Promise.resolve(queued).then((line) => this.parse<T>(line));
     if (this.ended) return Promise.reject(this.ended);
     return new Promise<string>((resolve, reject) => {
       this.waiting = { resolve, reject };
@@ -73,8 +88,9 @@ export class ChildSession {
 
   /** Stops the child, if it still runs (after a failure elsewhere). */
   kill(): void {
-    clearTimeout(this.timer);
-    if (!this.ended) this.child.kill('SIGKILL');
+    if (this.ended) return;
+    this.stopped ??= 'was stopped after a failure elsewhere';
+    this.child.kill('SIGKILL');
   }
 
   private parse<T>(line: string): T {

@@ -76,7 +76,9 @@ const fieldsOf = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 
 const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * 4096;
 
 /**
- * Samples `treeRss(root)` until stopped; `stop()` resolves to the peak.
+ * Samples `treeRss(root)` until stopped; `stop()` resolves to the peak. `pause()` and `resume()` stop
+ * and continue the sampler process (SIGSTOP, SIGCONT) while the tree is idle and something else is
+ * being measured: walking /proc for hundreds of containers takes CPU from whatever runs meanwhile.
  *
  * The sampling runs in a process of its own (`process-tree-sampler.js`, left out of the tree it
  * measures). It used to run on the main thread, in a `setInterval`: every 10 ms it read /proc for
@@ -87,7 +89,7 @@ const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * 4096;
  * that sampling takes at most a tenth of its time: on a machine with two vCPUs it must not take a
  * core from the workload either.
  */
-export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise<number> } {
+export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise<number>; pause: () => void; resume: () => void } {
   const first = treeRss(root);
   const child = spawn(process.execPath, [fileURLToPath(new URL('./process-tree-sampler.js', import.meta.url)), String(root), String(everyMs)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -100,8 +102,26 @@ export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise
   child.unref();
   (child.stdin as unknown as { unref(): void }).unref();
   (child.stdout as unknown as { unref(): void }).unref();
+  let paused = false;
+  const signal = (name: NodeJS.Signals): void => {
+    try {
+      child.kill(name);
+    } catch {
+      // Gone already: `stop()` reads what it printed.
+    }
+  };
+  const resume = (): void => {
+    if (paused) signal('SIGCONT');
+    paused = false;
+  };
   return {
+    pause: () => {
+      if (!paused) signal('SIGSTOP');
+      paused = true;
+    },
+    resume,
     stop: async () => {
+      resume();
       child.ref();
       (child.stdout as unknown as { ref(): void }).ref();
       child.stdin.end();
