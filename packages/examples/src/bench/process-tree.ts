@@ -77,8 +77,8 @@ const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * 4096;
 
 /**
  * Samples `treeRss(root)` until stopped; `stop()` resolves to the peak. `pause()` and `resume()` stop
- * and continue the sampler process (SIGSTOP, SIGCONT) while the tree is idle and something else is
- * being measured: walking /proc for hundreds of containers takes CPU from whatever runs meanwhile.
+ * and continue the sampling while the tree is idle and something else is being measured: walking
+ * /proc for hundreds of containers takes CPU from whatever runs meanwhile.
  *
  * The sampling runs in a process of its own (`process-tree-sampler.js`, left out of the tree it
  * measures). It used to run on the main thread, in a `setInterval`: every 10 ms it read /proc for
@@ -102,26 +102,15 @@ export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise
   child.unref();
   (child.stdin as unknown as { unref(): void }).unref();
   (child.stdout as unknown as { unref(): void }).unref();
-  let paused = false;
-  const signal = (name: NodeJS.Signals): void => {
-    try {
-      child.kill(name);
-    } catch {
-      // Gone already: `stop()` reads what it printed.
-    }
+  // Over its stdin rather than by SIGSTOP: a stopped sampler would outlive a parent that died meanwhile.
+  const tell = (line: string): void => {
+    child.stdin.write(`${line}\n`);
   };
-  const resume = (): void => {
-    if (paused) signal('SIGCONT');
-    paused = false;
-  };
+  child.stdin.on('error', () => undefined);
   return {
-    pause: () => {
-      if (!paused) signal('SIGSTOP');
-      paused = true;
-    },
-    resume,
+    pause: () => tell('pause'),
+    resume: () => tell('resume'),
     stop: async () => {
-      resume();
       child.ref();
       (child.stdout as unknown as { ref(): void }).ref();
       child.stdin.end();
