@@ -50,8 +50,8 @@ export const TURN_SETTLE_MS = 250;
 
 /**
  * One application in both modes, each in a process of its own, warmed up one after the other and
- * then measured in turns of {@link RUNS_PER_TURN} runs (after {@link TURN_SETTLE_MS} of runs that are
- * not measured), the order swapped every other time
+ * then measured in turns of up to {@link RUNS_PER_TURN} runs, at least two turns each (after
+ * {@link TURN_SETTLE_MS} of runs that are not measured), the order swapped every other time
  * (faastlane, baseline, baseline, faastlane, ...): the machine's busy spells (it is shared) then slow
  * both modes alike, where measured one mode after the other one spell could turn a ratio around.
  * `progress` is told as each phase starts.
@@ -73,8 +73,10 @@ export async function runAppBothModes(
     }
     const [a, b] = sessions as [ChildSession, ChildSession];
     const inTurns = async (command: string): Promise<void> => {
-      for (let done = 0, turn = 0; done < runs; done += RUNS_PER_TURN, turn++) {
-        const n = Math.min(RUNS_PER_TURN, runs - done);
+      // At least two turns, so that each mode goes first once (a --quick run has 5 runs: 3, then 2).
+      const perTurn = Math.max(1, Math.min(RUNS_PER_TURN, Math.ceil(runs / 2)));
+      for (let done = 0, turn = 0; done < runs; done += perTurn, turn++) {
+        const n = Math.min(perTurn, runs - done);
         for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);
       }
     };
