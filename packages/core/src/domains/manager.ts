@@ -85,7 +85,7 @@ export class DomainManager {
       return held.domain.run(() => body(held.heap, shared.heap));
     } catch (error) {
       // run() returned a promise, which the domain refused (and dropped): the step's error says what to do instead.
-      if (!(error instanceof DomainAsyncRunError) || error.domain !== held.domain.name) throw error;
+      if (!(error instanceof DomainAsyncRunError)) throw error;
       throw new WorkflowValidationError([
         {
           path,

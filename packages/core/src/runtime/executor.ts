@@ -10,7 +10,7 @@ import { wallClockAt, type RanSpan } from '../hosting/wire.js';
 import type { Tier } from '../tiers/tier.js';
 import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { branchMode, canMoveBuffers, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
+import { branchMode, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
 import { isThenable, raceAbort, sleep } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
@@ -361,7 +361,7 @@ export class Executor {
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers. Kept only where a branch
     // has a step on a worker thread, the one place a buffer is moved (see `canMoveBuffers`).
-    const shared = plan.branches.length === 1 || !canMoveBuffers(plan) ? mode : keeping(mode, input);
+    const shared = plan.branches.length === 1 ? mode : keeping(mode, plan, input);
     const group = stepPath.child(scope, plan.name);
     // The first failure stops the siblings: their waits reject and no new step starts.
     const fail = (error: unknown): never => {
@@ -409,7 +409,7 @@ export class Executor {
     const siblings = cancel.child(items.length);
     const dispose = (): void => siblings.dispose();
     const local = localShare(plan, items.length, this.env);
-    const itemMode = canMoveBuffers(plan) ? keepingShared(mode, items) : mode;
+    const itemMode = keepingShared(mode, plan, items);
     const batched = batchable(this.env, plan, items.length, local);
     if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
     let next = 0;
@@ -481,7 +481,7 @@ export class Executor {
   private async retry(plan: RetryPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
     const path = bodyPath(plan.body, scope);
     // The input is needed again for the next attempt: it must not be moved away.
-    const keep = canMoveBuffers(plan.body) ? keeping(mode, input) : mode;
+    const keep = keeping(mode, plan.body, input);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.lane(plan.body, input, scope, cancel, keep);
@@ -508,7 +508,7 @@ export class Executor {
     const path = bodyPath(plan.body, scope);
     try {
       // The handler gets the input: it must not be moved away.
-      return await this.lane(plan.body, input, scope, cancel, canMoveBuffers(plan.body) ? keeping(mode, input) : mode);
+      return await this.lane(plan.body, input, scope, cancel, keeping(mode, plan.body, input));
     } catch (raw) {
       // Cancellation is not a failure to recover from.
       if (cancel.aborted || raw instanceof WorkflowCancelledError) throw raw;

@@ -30,15 +30,20 @@ export function branchMode(mode: LaneMode, spilled: boolean): LaneMode {
   return mode.spilled === spilled ? mode : { keep: mode.keep, spilled };
 }
 
-/** `mode` with the buffers reachable from `value` kept too. */
-export function keeping(mode: LaneMode, value: unknown): LaneMode {
+/** `mode` with the buffers reachable from `value` kept too, where `scope` can move one ({@link canMoveBuffers}). */
+export function keeping(mode: LaneMode, scope: GroupPlan | LanePlan, value: unknown): LaneMode {
+  if (!canMoveBuffers(scope)) return mode;
   const found = collectTransferables(value);
   if (found.length === 0) return mode;
   return { ...mode, keep: new Set([...mode.keep, ...found]) };
 }
 
-/** `mode` with the buffers that more than one of `items` reaches kept too (each of the others belongs to one item). */
-export function keepingShared(mode: LaneMode, items: readonly unknown[]): LaneMode {
+/**
+ * `mode` with the buffers that more than one of `items` reaches kept too (each of the others belongs
+ * to one item), where `scope` can move one.
+ */
+export function keepingShared(mode: LaneMode, scope: GroupPlan, items: readonly unknown[]): LaneMode {
+  if (!canMoveBuffers(scope)) return mode;
   const seen = new Set<ArrayBuffer>();
   const shared: ArrayBuffer[] = [];
   for (const item of items) {

@@ -76,8 +76,8 @@ export async function mapInBatches(
       out.outputs.forEach((output, k) => {
         results[from + k] = output;
         const span = out.ran[k];
-        const durationMs = span ? span.end - span.start : 0;
-        if (span) env.measurements.recordCall(def.spec.name, durationMs);
+        const durationMs = span.end - span.start;
+        env.measurements.recordCall(def.spec.name, durationMs);
         env.events.stepCompleted(chunkPaths[k] ?? scope, 1, durationMs, span);
       });
     } catch (raw) {
