@@ -109,28 +109,29 @@ try {
     do await one();
     while (performance.now() - t0 < TURN_SETTLE_MS);
   };
-  for await (const line of createInterface({ input: process.stdin })) {
+  /** One turn: memory sampled, settled, then `n` measured runs of `one`, each result kept by `keep`. */
+  const turn = async <T>(n: number, one: () => Promise<T>, keep: (result: T) => void): Promise<void> => {
     if (sampler) sampler.resume();
     else sampler = samplePeakRss(process.pid);
+    await settle(one);
+    for (let i = 0; i < n; i++) keep(await one());
+    sampler.pause();
+    answer({ runs: n });
+  };
+  for await (const line of createInterface({ input: process.stdin })) {
     const [command, count] = line.split(' ');
     const n = Number(count ?? 1);
     if (command === 'time') {
-      await settle(timeOne);
-      for (let i = 0; i < n; i++) times.push(await timeOne());
-      sampler.pause();
-      answer({ runs: n });
+      await turn(n, timeOne, (ms) => times.push(ms));
     } else if (command === 'gaps') {
-      await settle(gapsOfOne);
-      for (let i = 0; i < n; i++) gaps.push(...(await gapsOfOne()));
-      sampler.pause();
-      answer({ runs: n });
+      await turn(n, gapsOfOne, (found) => gaps.push(...found));
     } else if (command === 'end') {
       const result: AppResult = {
         app: name,
         mode,
         p50Ms: percentile(times, 50),
         p95Ms: percentile(times, 95),
-        peakRssMb: (await sampler.stop()) / (1024 * 1024),
+        peakRssMb: sampler ? (await sampler.stop()) / (1024 * 1024) : 0,
         runs: times.length,
         warmups,
         warmMs: warmedMs,

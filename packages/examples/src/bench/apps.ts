@@ -40,13 +40,16 @@ export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 const APP_TIMEOUT_MS = 900_000;
 
 /** Measured runs per turn of one mode... */
-export const RUNS_PER_TURN = 5;
+const RUNS_PER_TURN = 5;
 /**
  * ...after runs that are not measured, at least one and for at least this long, ms: right after the
  * other mode's turn the caches are its own, and the baseline's containers may still be winding down
  * (FINRA-200's hand-offs measured 9-18 us after a single such run, 2.9 us after 250 ms of them).
  */
 export const TURN_SETTLE_MS = 250;
+
+/** How often `runAppBothModes` tells `progress` (each mode's warm-up, then the turns). */
+export const APP_PROGRESS_STEPS = 3;
 
 /**
  * One application in both modes, each in a process of its own, warmed up one after the other and
@@ -72,9 +75,9 @@ export async function runAppBothModes(
       await session.next();
     }
     const [a, b] = sessions as [ChildSession, ChildSession];
+    // At least two turns, so that each mode goes first once (a --quick run has 5 runs: 3, then 2).
+    const perTurn = Math.max(1, Math.min(RUNS_PER_TURN, Math.ceil(runs / 2)));
     const inTurns = async (command: string): Promise<void> => {
-      // At least two turns, so that each mode goes first once (a --quick run has 5 runs: 3, then 2).
-      const perTurn = Math.max(1, Math.min(RUNS_PER_TURN, Math.ceil(runs / 2)));
       for (let done = 0, turn = 0; done < runs; done += perTurn, turn++) {
         const n = Math.min(perTurn, runs - done);
         for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);

@@ -59,8 +59,12 @@ export class ChildSession {
         this.waiting = undefined;
         resolve();
       };
-      this.child.once('exit', (code, signal) => setTimeout(() => end(code, signal), CLOSE_GRACE_MS));
-      this.child.once('close', end);
+      let grace: NodeJS.Timeout | undefined;
+      this.child.once('exit', (code, signal) => (grace = setTimeout(() => end(code, signal), CLOSE_GRACE_MS)));
+      this.child.once('close', (code, signal) => {
+        clearTimeout(grace);
+        end(code, signal);
+      });
     });
   }
 
@@ -80,10 +84,11 @@ export class ChildSession {
     return this.next<T>();
   }
 
-  /** Closes the child's stdin (no more commands) and resolves once it has exited. */
-  exited(): Promise<void> {
+  /** Closes the child's stdin (no more commands) and resolves once it has exited with code 0, else rejects with how it ended. */
+  async exited(): Promise<void> {
     this.child.stdin.end();
-    return this.closed;
+    await this.closed;
+    if (this.child.exitCode !== 0) throw this.ended;
   }
 
   /** Stops the child, if it still runs (after a failure elsewhere). */

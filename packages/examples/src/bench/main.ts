@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { apps } from '../apps/index.js';
-import { DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
+import { APP_PROGRESS_STEPS, DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
 import { benchDomains, type DomainCostResult } from './domains.js';
 import { runFanout, type FanoutResult } from './fanout.js';
 import { benchHops, type HopResult } from './hops.js';
@@ -42,7 +42,7 @@ const results: Results = only
 const widths = [5, 100, 200];
 const modes = ['faastlane', 'function-per-container'] as const;
 const reps = quick ? 5 : 20;
-const bar = new Progress((run('overhead') ? 1 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * 2 : 0) + (run('apps') ? apps.length * 3 : 0));
+const bar = new Progress((run('overhead') ? 1 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * 2 : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
 const progress = (what: string): void => bar.step(what);
 
 console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}${only ? ` (${only} only)` : ''}: ${machine}\n`);
