@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { InputValidationError, Runtime } from '@faastlane/core';
+import { InputValidationError, Measurements, planWorkflow, Runtime, type MachineInfo } from '@faastlane/core';
 import {
   anonymizeNote, DEMO_PSEUDONYM_KEY, expectedStats, findPhi, generateNotes, holds, loadNotes, loadTruth, phi, phiStringsOf, SHIPPED,
   verifyReport, type NoteTruth, type PhiReport, type Slot,
@@ -262,6 +262,31 @@ describe('function-per-container baseline', () => {
     const plan = baseline.plan(phi.workflow);
     expect(plan.tasks().map((t) => t.placement)).toEqual(['container', 'container', 'container', 'container']);
     const out = await baseline.invoke(phi.workflow, await phi.input());
+    phi.check(out);
+    expect(out).toEqual(report);
+  }, 30_000);
+});
+
+describe("the benchmark's faastlane mode (the app's runtime options)", () => {
+  const machine = (available: boolean): MachineInfo => ({
+    vcpus: 16,
+    vcpuSource: 'os',
+    mpk: available ? { available, reason: 'ok', freeKeys: 14 } : { available, reason: 'CPU lacks PKU (CPUID.7.0:ECX bit 3)', freeKeys: 0 },
+  });
+  const placements = (available: boolean): string[] =>
+    planWorkflow(phi.workflow as never, {
+      mode: 'faastlane', machine: machine(available), workerThreads: 4, processes: true, containerCapacity: 0, measurements: new Measurements(), ...phi.runtime,
+    }).tasks().map((t) => `${t.name}:${t.placement}`);
+
+  test('with MPK, both domain functions run in domains of the calling process (no hop); without it, in child processes', () => {
+    expect(phi.runtime?.domainHosting).toBe('in-process');
+    expect(placements(true)).toEqual(['identifyPhi:main-thread', 'anonymize:domain', 'deidentify:domain', 'analytics:main-thread']);
+    expect(placements(false)).toEqual(['identifyPhi:main-thread', 'anonymize:child-process', 'deidentify:child-process', 'analytics:main-thread']);
+  });
+
+  test('a runtime with those options gives the same result on this machine', async () => {
+    const own = await create({ ...phi.runtime });
+    const out = await own.invoke(phi.workflow, await phi.input());
     phi.check(out);
     expect(out).toEqual(report);
   }, 30_000);

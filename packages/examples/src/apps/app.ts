@@ -1,4 +1,4 @@
-import type { Workflow } from '@faastlane/core';
+import type { RuntimeOptions, Workflow } from '@faastlane/core';
 
 /**
  * One of the paper's applications, as the demo and the benchmark run it: a workflow, a
@@ -18,4 +18,9 @@ export interface App<In, Out> {
   check(out: Out): void;
   /** Prepares what the app needs once (a trained model, a database file), before the first run. */
   setup?(): Promise<void>;
+  /**
+   * Runtime options of the benchmark's faastlane mode for this app, where the defaults are not what a
+   * deployment of it would choose (the demo runs every app on one default runtime).
+   */
+  readonly runtime?: Pick<RuntimeOptions, 'domainHosting'>;
 }

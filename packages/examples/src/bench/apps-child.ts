@@ -52,7 +52,7 @@ const containersFor = (fn: string): number => {
 /** Warm-up ends once the plan has not changed for WARM_STABLE runs in a row and `warmMs` have passed, or after this long (a plan that never settles). */
 const WARM_MAX_MS = 20_000;
 
-const rt = await Runtime.create(mode === 'faastlane' ? {} : { mode, baseline: { containersPerFunction: containersFor } });
+const rt = await Runtime.create(mode === 'faastlane' ? { ...app.runtime } : { mode, baseline: { containersPerFunction: containersFor } });
 try {
   // Warm: pools and containers up, modules loaded, durations measured and the plan redone with them,
   // until the plan has stayed the same for WARM_STABLE runs, and for at least `warmMs`: V8 compiles a
