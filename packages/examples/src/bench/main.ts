@@ -10,17 +10,19 @@ import { apps } from '../apps/index.js';
 import { APP_PROGRESS_STEPS, DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
 import { benchDomains, type DomainCostResult } from './domains.js';
 import { runFanout, type FanoutResult } from './fanout.js';
+import { benchHandoff, type HandoffRow } from './handoff.js';
 import { benchHops, type HopResult } from './hops.js';
 import { benchOverhead, type OverheadResult } from './overhead.js';
 import { Progress } from './progress.js';
 import { benchChart } from './report-chart.js';
-import { printApps, printDomains, printFanout, printHops, printOverhead } from './tables.js';
+import { printApps, printDomains, printFanout, printHandoff, printHops, printOverhead } from './tables.js';
 
 interface Results {
   machine: string;
   quick: boolean;
   at: string;
   overhead?: OverheadResult;
+  handoff?: HandoffRow[];
   domains?: DomainCostResult;
   hops: HopResult[];
   fanout: FanoutResult[];
@@ -42,7 +44,7 @@ const results: Results = only
 const widths = [5, 100, 200];
 const modes = ['faastlane', 'function-per-container'] as const;
 const reps = quick ? 5 : 20;
-const bar = new Progress((run('overhead') ? 1 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * 2 : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
+const bar = new Progress((run('overhead') ? 2 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * 2 : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
 const progress = (what: string): void => bar.step(what);
 
 console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}${only ? ` (${only} only)` : ''}: ${machine}\n`);
@@ -50,6 +52,8 @@ console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}${only ? ` (${only} on
 if (run('overhead')) {
   progress('runtime overhead');
   results.overhead = await benchOverhead(quick ? { rounds: 5, iterations: 2_000 } : { rounds: 15, iterations: 10_000 });
+  progress('hand-off after a long function');
+  results.handoff = await benchHandoff({ rounds: quick ? 10 : 40 });
 }
 if (run('domains')) {
   progress('isolation cost');
@@ -71,6 +75,7 @@ if (run('apps')) {
 }
 
 if (results.overhead) printOverhead(results.overhead);
+if (results.handoff) printHandoff(results.handoff);
 if (results.domains) printDomains(results.domains);
 printHops(results.hops);
 printFanout(results.fanout);

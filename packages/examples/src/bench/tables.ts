@@ -2,6 +2,7 @@
 import { WARM_STABLE, type AppResult } from './apps.js';
 import type { DomainCostResult } from './domains.js';
 import type { FanoutResult } from './fanout.js';
+import type { HandoffRow } from './handoff.js';
 import { label, type HopResult } from './hops.js';
 import type { OverheadResult } from './overhead.js';
 
@@ -16,6 +17,21 @@ export function printOverhead(o: OverheadResult): void {
   console.log(`  runtime.invoke      ${fmt(o.runtime.invocationsPerSec).padStart(12)} invocations/s`);
   console.log(`  ratio               ${fmt(o.ratio, 1).padStart(12)} x the direct time`);
   console.log(`  overhead per step   ${fmt(o.overheadPerStepUs, 2).padStart(12)} us\n`);
+}
+
+export function printHandoff(rows: readonly HandoffRow[]): void {
+  const first = rows[0];
+  if (!first) return;
+  console.log('Hand-off after a long function: the gap between two functions on this thread, and a fixed piece of plain code');
+  console.log('(300 map lookups), each right after the first function computed for a while (median us; x: against 0 ms)');
+  console.log(`  ${'after'.padEnd(10)}${'hand-off'.padStart(12)}${''.padStart(8)}${'plain code'.padStart(14)}${''.padStart(8)}`);
+  for (const r of rows) {
+    console.log(
+      `  ${`${r.afterMs} ms`.padEnd(10)}${fmt(r.handoffUs, 2).padStart(12)}${`${fmt(r.handoffUs / first.handoffUs, 1)}x`.padStart(8)}` +
+        `${fmt(r.probeUs, 2).padStart(14)}${`${fmt(r.probeUs / first.probeUs, 1)}x`.padStart(8)}`,
+    );
+  }
+  console.log();
 }
 
 export function printHops(hops: readonly HopResult[]): void {
