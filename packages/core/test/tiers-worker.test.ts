@@ -36,6 +36,28 @@ describe('WorkerPool', () => {
     await expect.poll(() => pool.members.length, { timeout: 10_000 }).toBe(2);
   });
 
+  test('with `initial`, starts that many workers and one more per call that waits, up to `size`', async () => {
+    const lazy = await WorkerPool.start({ size: 4, initial: 1 });
+    try {
+      expect(lazy.members).toHaveLength(1);
+      // One call at a time: the one worker takes each, no other starts.
+      for (let i = 0; i < 3; i++) await lazy.call(call('WhereAmI', null));
+      expect(lazy.members).toHaveLength(1);
+      // Three at once: two wait, and two more workers start for them (well within the second that
+      // each call takes); all three run side by side.
+      const threads = (await Promise.all([0, 1, 2].map(() => lazy.call(call('Sleep', 1_000))))) as { threadId: number }[];
+      expect(new Set(threads.map((t) => t.threadId)).size).toBe(3);
+      expect(lazy.members).toHaveLength(3);
+      // Never more than `size`: six at once use the four.
+      const six = (await Promise.all([0, 1, 2, 3, 4, 5].map(() => lazy.call(call('Sleep', 1_000))))) as { threadId: number }[];
+      expect(new Set(six.map((t) => t.threadId)).size).toBe(4);
+      expect(lazy.members).toHaveLength(4);
+    } finally {
+      await lazy.close();
+    }
+    await expect(WorkerPool.start({ size: 2, initial: 3 })).rejects.toThrow(/initial members must be an integer from 1 to its size \(2\), got 3/);
+  }, 20_000);
+
   test('runs functions on other threads of this process', async () => {
     const where = (await pool.call(call('WhereAmI', null))) as { isMainThread: boolean; threadId: number; pid: number };
     expect(where.isMainThread).toBe(false);

@@ -120,9 +120,10 @@ export class Runtime {
   }
 
   /**
-   * Creates a runtime: probes the machine (vCPUs from the cgroup quota, MPK) and starts the worker
-   * threads, so that they are warm before the first invocation. Child processes and containers
-   * start when a plan first needs them, before that plan's first run.
+   * Creates a runtime: probes the machine (vCPUs from the cgroup quota, MPK) and starts one worker
+   * thread, so that the first call to a thread is warm; the pool's other threads (up to
+   * `workerThreads`) start as calls queue for them. Child processes and containers start when a plan
+   * first needs them, before that plan's first run.
    */
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
     checkOptions(options);

@@ -11,7 +11,10 @@ import type { TierFactories } from './tier-set.js';
 
 /** How big the runtime's tiers are. */
 export interface TierOptions {
-  /** Worker threads in the pool (default: the vCPUs this process may use; 0: no thread tier). */
+  /**
+   * Worker threads in the pool, at most (default: the vCPUs this process may use; 0: no thread tier).
+   * One starts with the runtime; the others as calls queue for them.
+   */
   readonly workerThreads?: number;
   /** Memory limits of each worker thread: one that exceeds them fails its step and is replaced. */
   readonly workerResourceLimits?: import('node:worker_threads').ResourceLimits;
@@ -60,7 +63,10 @@ export function createTierFactories(mode: RuntimeMode, options: TierOptions & { 
   return {
     workerThreads:
       options.workerThreads > 0
-        ? () => WorkerPool.start({ size: options.workerThreads, ...(options.workerResourceLimits ? { resourceLimits: options.workerResourceLimits } : {}) })
+        ? () =>
+            // One worker warm from the start; the others as calls queue for them (a worker costs 20-40 MB,
+            // and a machine's width of them is more than most workflows use).
+            WorkerPool.start({ size: options.workerThreads, initial: 1, ...(options.workerResourceLimits ? { resourceLimits: options.workerResourceLimits } : {}) })
         : undefined,
     childProcesses: processes > 0 ? () => ProcessPool.start({ size: processes }) : undefined,
     domainHost: processes > 0 ? () => DomainHostPool.start({ size: options.domainHosts }) : undefined,

@@ -9,6 +9,12 @@ import { collectTransferables } from './transferables.js';
 export interface PoolOptions {
   /** How many workers or processes run calls at once; the rest queue (FIFO). At least 1. */
   readonly size: number;
+  /**
+   * How many of them start with the pool (default `size`, at least 1): the others start when calls
+   * queue for them, one per waiting call, so that a pool as wide as the machine costs memory only
+   * for the members its work needs.
+   */
+  readonly initial?: number;
   /** Functions to load in every worker or process before the pool is ready (and again in each replacement). */
   readonly preload?: readonly FnRef[];
   /**
@@ -84,6 +90,7 @@ export abstract class HostPool implements Tier {
   /** Added by `preload()`: loaded by every member, later ones included, but never failing one. */
   private warmFunctions: readonly FnRef[] = [];
   private readonly startTimeoutMs: number;
+  private readonly initial: number;
   private nextId = 1;
   private closed = false;
 
@@ -95,6 +102,10 @@ export abstract class HostPool implements Tier {
   ) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
     this.capacity = options.size;
+    this.initial = options.initial ?? options.size;
+    if (!Number.isInteger(this.initial) || this.initial < 1 || this.initial > options.size) {
+      throw new RangeError(`a pool's initial members must be an integer from 1 to its size (${options.size}), got ${options.initial}`);
+    }
     this.startupFunctions = options.preload ?? [];
     this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.slots = Array.from({ length: options.size }, (): Slot => ({ state: 'dead', channel: undefined, running: undefined }));
@@ -110,9 +121,9 @@ export abstract class HostPool implements Tier {
     return this.queue.length;
   }
 
-  /** Starts every worker or process in parallel; resolves when all answered `ready`. On failure, kills them all and rejects. */
+  /** Starts the initial workers or processes in parallel; resolves when all answered `ready`. On failure, kills them all and rejects. */
   protected async warm(): Promise<this> {
-    const started = await Promise.allSettled(this.slots.map((slot) => this.launch(slot)));
+    const started = await Promise.allSettled(this.slots.slice(0, this.initial).map((slot) => this.launch(slot)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.close();
@@ -276,8 +287,15 @@ export abstract class HostPool implements Tier {
       pending.slot = slot;
       slot.channel.ref();
     }
-    // Calls wait and some slot lost its worker for good: try it again.
-    if (this.queue.length > 0) for (const slot of this.slots) if (slot.state === 'dead') this.replace(slot);
+    // Calls wait: start members in slots that have none (never started, or lost for good), one per
+    // call that no member already starting will take.
+    let wanted = this.queue.length - this.slots.filter((s) => s.state === 'starting').length;
+    for (const slot of this.slots) {
+      if (wanted <= 0) break;
+      if (slot.state !== 'dead') continue;
+      this.replace(slot);
+      wanted--;
+    }
   }
 
   private settle(slot: Slot, response: CallResponse): void {

@@ -29,7 +29,10 @@ export class WorkerPool extends HostPool {
     super(options, openWorker.bind(null, hostEntry('worker-main.js'), options), true);
   }
 
-  /** Starts `size` workers in parallel; resolves once every one is up and has loaded `preload` (warm before first use). */
+  /**
+   * Starts `initial` (default `size`) workers in parallel; resolves once every one is up and has
+   * loaded `preload` (warm before first use). The rest start as calls queue for them.
+   */
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     return new WorkerPool(options).warm();
   }
