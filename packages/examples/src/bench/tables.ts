@@ -23,7 +23,7 @@ export function printHandoff(rows: readonly HandoffRow[]): void {
   const first = rows[0];
   if (!first) return;
   console.log('Hand-off after a long function: the gap between two functions on this thread, and a fixed piece of plain code');
-  console.log('(300 map lookups), each right after the first function computed for a while (median us; x: against 0 ms)');
+  console.log('(286 map lookups), each right after the first function computed for a while (median us; x: against 0 ms)');
   console.log(`  ${'after'.padEnd(10)}${'hand-off'.padStart(12)}${''.padStart(8)}${'plain code'.padStart(14)}${''.padStart(8)}`);
   for (const r of rows) {
     console.log(
