@@ -9,6 +9,7 @@ import { TierCrashError, type TierCall } from '../src/tiers/tier.js';
 import { WorkerPool } from '../src/tiers/worker-pool.js';
 
 const FIXTURE = new URL('./fixtures/tier-functions.mjs', import.meta.url).href;
+const LOAD_STAMP = new URL('./fixtures/load-stamp.mjs', import.meta.url).href;
 const FLAGS_PARENT = fileURLToPath(new URL('./fixtures/worker-pool-flags-parent.mjs', import.meta.url));
 const MB = 1024 * 1024;
 
@@ -56,6 +57,26 @@ describe('WorkerPool', () => {
       await lazy.close();
     }
     await expect(WorkerPool.start({ size: 2, initial: 3 })).rejects.toThrow(/initial members must be an integer from 1 to its size \(2\), got 3/);
+  }, 20_000);
+
+  test('a worker that starts while functions are preloaded loads them too, before its first call of them', async () => {
+    const lazy = await WorkerPool.start({ size: 2, initial: 1 });
+    try {
+      // The first worker is busy, so the second call starts a second worker; preload while it starts.
+      const busy = lazy.call(call('Sleep', 1_500));
+      const queued = lazy.call(call('Sleep', 10));
+      await lazy.preload([{ module: LOAD_STAMP, name: 'LoadedAt' }]);
+      const second = (await queued) as { threadId: number };
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The first worker is still busy: this call goes to the second, which loaded the module when it came up.
+      const calledAt = Date.now();
+      const where = (await lazy.call({ ...call('LoadedAt', null), fn: { module: LOAD_STAMP, name: 'LoadedAt' } })) as { threadId: number; loadedAt: number };
+      expect(where.threadId).toBe(second.threadId);
+      expect(where.loadedAt).toBeLessThan(calledAt - 200);
+      await busy;
+    } finally {
+      await lazy.close();
+    }
   }, 20_000);
 
   test('runs functions on other threads of this process', async () => {

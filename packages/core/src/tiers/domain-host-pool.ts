@@ -25,7 +25,10 @@ export class DomainHostPool extends HostPool {
     super(options, (events) => openProcess(fileURLToPath(hostEntry('domain-host-main.js')), options, events, true), false);
   }
 
-  /** Starts `size` host processes; resolves once every one is up and has loaded (and created the domains of) `preload`. */
+  /**
+   * Starts `initial` (default `size`) host processes; resolves once every one is up and has loaded
+   * (and created the domains of) `preload`. The rest start as calls queue for them.
+   */
   static async start(options: ProcessPoolOptions): Promise<DomainHostPool> {
     return new DomainHostPool(options).warm();
   }

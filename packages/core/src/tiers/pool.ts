@@ -203,6 +203,8 @@ export abstract class HostPool implements Tier {
   /** Starts a worker or process in `slot`; resolves once it answered `ready`. */
   private launch(slot: Slot): Promise<void> {
     slot.state = 'starting';
+    // What it is told to warm at start; `preload()` while it starts adds to the pool's list (appending).
+    const warmedAtStart = this.warmFunctions.length;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const fail = (error: Error): void => {
@@ -225,6 +227,15 @@ export abstract class HostPool implements Tier {
             clearTimeout(timer);
             slot.state = 'idle';
             channel.unref();
+            // Functions preloaded while it started (`preload()` skips members that are not up yet).
+            const added = this.warmFunctions.slice(warmedAtStart);
+            if (added.length > 0) {
+              try {
+                channel.post({ type: 'init', preload: [], warm: added }, []);
+              } catch {
+                // Gone meanwhile: its exit is on its way.
+              }
+            }
             resolve();
             this.dispatch();
           } else if (message.type === 'failed') {

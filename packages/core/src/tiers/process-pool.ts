@@ -40,7 +40,10 @@ export class ProcessPool extends HostPool {
     super(options, (events) => openProcess(fileURLToPath(hostEntry('process-main.js')), options, events), false);
   }
 
-  /** Starts `size` processes in parallel; resolves once every one is up and has loaded `preload` (warm before first use). */
+  /**
+   * Starts `initial` (default `size`) processes in parallel; resolves once every one is up and has
+   * loaded `preload` (warm before first use). The rest start as calls queue for them.
+   */
   static async start(options: ProcessPoolOptions): Promise<ProcessPool> {
     return new ProcessPool(options).warm();
   }
