@@ -1,15 +1,16 @@
 /**
- * How much slower a hand-off is right after a long function, and how much of that is the machine.
+ * How much slower a hand-off is right after a long function, beside plain code after the same wait.
  *
- * A two-step workflow on this thread: `Spin` computes for `afterMs` without touching memory, then
- * `Next` takes its output; the gap between them (read from the run's events, as the applications'
- * interaction latency is) is the runtime's own work between two functions. Beside it, the same
- * `afterMs` of computing followed by a fixed piece of plain code that is not the runtime's (286
- * lookups in a map of 2,000 entries): if that slows down by as much, the machine (caches, TLBs that
- * other work on the host took while this thread computed) sets the floor under a hand-off that
- * follows a function of that length, whatever the runtime does. Each measurement comes right after
+ * A two-step workflow on this thread: `Spin` computes for `afterMs` without touching memory or
+ * allocating, then `Next` takes its output; the gap between them (read from the run's events, as the
+ * applications' interaction latency is) is the runtime's own work between two functions. Beside it,
+ * the same `afterMs` of computing followed by a fixed piece of plain code that is not the runtime's
+ * (286 lookups in a map of 2,000 entries). Where that slows down too, what the thread had in its
+ * caches and TLBs is gone after such a wait, and anything that runs next pays to bring it back: a
+ * floor under a hand-off that follows a function of that length. Each measurement comes right after
  * the same code ran a few times, so that only the computing lies between; the rounds interleave the
- * lengths so that the machine's busy spells fall on all of them alike.
+ * lengths so that the machine's busy spells fall on all of them alike. The gaps come from the events'
+ * wall-clock stamps, which step in about 0.24 us; the probe is timed with `performance.now()`.
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -18,16 +19,43 @@ import { Fn, task, workflow } from '@faastlane/dsl';
 import { interactionGaps } from './interaction.js';
 import { median } from './stats.js';
 
-/** Computes for `ms` milliseconds: a loop over the clock, which touches no memory of its own. */
+/**
+ * Computes for `ms` milliseconds without touching memory: integer arithmetic, with a look at the
+ * clock every 10,000 steps (reading it allocates: a loop over the clock alone set off a scavenge
+ * every few milliseconds, and the garbage collector's work would then lie between the functions too).
+ */
 function computeFor(ms: number): number {
   const until = performance.now() + ms;
-  let spins = 0;
-  while (performance.now() < until) spins++;
-  return spins;
+  let x = 1;
+  for (;;) {
+    for (let i = 0; i < 10_000; i++) x = (Math.imul(x, 1_103_515_245) + 12_345) | 0;
+    if (performance.now() >= until) return x;
+  }
 }
 
-@Fn() class Spin { run(ms: number): number { return computeFor(ms); } }
-@Fn() class Next { run(spins: number): number { return spins + 1; } }
+/** Where `allocateFor` keeps its arrays for a while, as a function's working data: then they are garbage. */
+const ring: number[][] = new Array<number[]>(1_024).fill([]);
+
+/** Computes for `ms` milliseconds and allocates all along (short-lived arrays), as real functions do. */
+function allocateFor(ms: number): number {
+  const until = performance.now() + ms;
+  let sum = 0;
+  for (let n = 0; ; n++) {
+    for (let i = 0; i < 1_000; i++) {
+      const kept = [n, i, n + i, n - i];
+      ring[i & 1_023] = kept;
+      sum = (sum + (kept[i & 3] ?? 0)) | 0;
+    }
+    if (performance.now() >= until) return sum;
+  }
+}
+
+interface SpinInput {
+  readonly ms: number;
+  readonly allocate: boolean;
+}
+@Fn() class Spin { run(input: SpinInput): number { return input.allocate ? allocateFor(input.ms) : computeFor(input.ms); } }
+@Fn() class Next { run(x: number): number { return x + 1; } }
 
 const spinThenNext = workflow('spin-then-next').pipe(task(Spin), task(Next));
 
@@ -47,10 +75,13 @@ function probe(): number {
 export interface HandoffRow {
   /** How long the function before the hand-off computed, ms. */
   readonly afterMs: number;
-  /** Median gap from `Spin`'s end to `Next`'s start, us. */
+  /** Median gap from `Spin`'s end to `Next`'s start, us, after computing without touching memory. */
   readonly handoffUs: number;
   /** Median time of the plain-code probe right after computing as long, us. */
   readonly probeUs: number;
+  /** The same two after computing as long while allocating (short-lived arrays all along), us. */
+  readonly handoffAfterGarbageUs: number;
+  readonly probeAfterGarbageUs: number;
 }
 
 export const HANDOFF_AFTER_MS = [0, 1, 5, 20] as const;
@@ -59,8 +90,8 @@ export async function benchHandoff(options: { rounds: number }): Promise<Handoff
   const rt = await Runtime.create();
   try {
     const plan = rt.plan(spinThenNext);
-    const gap = async (ms: number): Promise<number> => {
-      const run = rt.start(spinThenNext, ms);
+    const gap = async (ms: number, allocate = false): Promise<number> => {
+      const run = rt.start(spinThenNext, { ms, allocate });
       const events: WorkflowEvent[] = [];
       run.events$.subscribe((e) => events.push(e));
       await run.result;
@@ -68,30 +99,46 @@ export async function benchHandoff(options: { rounds: number }): Promise<Handoff
       if (g === undefined) throw new Error('the hand-off bench saw no gap between Spin and Next');
       return g * 1_000;
     };
-    const probed = (ms: number): number => {
+    const probed = (ms: number, allocate = false): number => {
       for (let i = 0; i < 3; i++) probe();
-      computeFor(ms);
+      if (allocate) allocateFor(ms);
+      else computeFor(ms);
       const t0 = performance.now();
       probe();
       return (performance.now() - t0) * 1_000;
     };
-    // Warm: both paths compiled and the plan settled (Spin is measured, its placement does not change).
-    for (let i = 0; i < 2_000; i++) {
+    // Warm: every path compiled and the plan settled (Spin is measured, its placement does not change).
+    for (let i = 0; i < 1_000; i++) {
       await gap(0);
+      await gap(0, true);
       probed(0);
+      probed(0, true);
     }
     if (rt.plan(spinThenNext).explain() !== plan.explain()) throw new Error('the hand-off bench\'s plan changed after its warm-up');
-    const gaps = new Map<number, number[]>(HANDOFF_AFTER_MS.map((ms) => [ms, []]));
-    const probes = new Map<number, number[]>(HANDOFF_AFTER_MS.map((ms) => [ms, []]));
+    const samples = new Map<string, number[]>();
+    const add = (key: string, value: number): void => {
+      const list = samples.get(key);
+      if (list) list.push(value);
+      else samples.set(key, [value]);
+    };
     for (let r = 0; r < options.rounds; r++) {
       for (const ms of HANDOFF_AFTER_MS) {
-        // The runtime's path used just before, so that only the computing lies between its last use and the gap.
-        for (let i = 0; i < 3; i++) await gap(0);
-        gaps.get(ms)?.push(await gap(ms));
-        probes.get(ms)?.push(probed(ms));
+        for (const allocate of [false, true]) {
+          // The runtime's path used just before, so that only the computing lies between its last use and the gap.
+          for (let i = 0; i < 3; i++) await gap(0);
+          add(`gap ${ms} ${allocate}`, await gap(ms, allocate));
+          add(`probe ${ms} ${allocate}`, probed(ms, allocate));
+        }
       }
     }
-    return HANDOFF_AFTER_MS.map((afterMs) => ({ afterMs, handoffUs: median(gaps.get(afterMs) ?? []), probeUs: median(probes.get(afterMs) ?? []) }));
+    const med = (key: string): number => median(samples.get(key) ?? []);
+    return HANDOFF_AFTER_MS.map((afterMs) => ({
+      afterMs,
+      handoffUs: med(`gap ${afterMs} false`),
+      probeUs: med(`probe ${afterMs} false`),
+      handoffAfterGarbageUs: med(`gap ${afterMs} true`),
+      probeAfterGarbageUs: med(`probe ${afterMs} true`),
+    }));
   } finally {
     await rt.close();
   }

@@ -20,15 +20,16 @@ export function printOverhead(o: OverheadResult): void {
 }
 
 export function printHandoff(rows: readonly HandoffRow[]): void {
-  const first = rows[0];
-  if (!first) return;
+  if (rows.length === 0) return;
   console.log('Hand-off after a long function: the gap between two functions on this thread, and a fixed piece of plain code');
-  console.log('(286 map lookups), each right after the first function computed for a while (median us; x: against 0 ms)');
-  console.log(`  ${'after'.padEnd(10)}${'hand-off'.padStart(12)}${''.padStart(8)}${'plain code'.padStart(14)}${''.padStart(8)}`);
+  console.log('(286 map lookups), each right after the first function computed for a while, without touching memory, or');
+  console.log('allocating all along (median us)');
+  console.log(`  ${''.padEnd(10)}${'computing'.padStart(26)}${'computing and allocating'.padStart(30)}`);
+  console.log(`  ${'after'.padEnd(10)}${'hand-off'.padStart(12)}${'plain code'.padStart(14)}${'hand-off'.padStart(16)}${'plain code'.padStart(14)}`);
   for (const r of rows) {
     console.log(
-      `  ${`${r.afterMs} ms`.padEnd(10)}${fmt(r.handoffUs, 2).padStart(12)}${`${fmt(r.handoffUs / first.handoffUs, 1)}x`.padStart(8)}` +
-        `${fmt(r.probeUs, 2).padStart(14)}${`${fmt(r.probeUs / first.probeUs, 1)}x`.padStart(8)}`,
+      `  ${`${r.afterMs} ms`.padEnd(10)}${fmt(r.handoffUs, 2).padStart(12)}${fmt(r.probeUs, 2).padStart(14)}` +
+        `${fmt(r.handoffAfterGarbageUs, 2).padStart(16)}${fmt(r.probeAfterGarbageUs, 2).padStart(14)}`,
     );
   }
   console.log();
