@@ -27,6 +27,27 @@ for await (const line of createInterface({ input: process.stdin })) { ${body} }
   return pathToFileURL(file).href;
 }
 
+/** A child script (as a file URL) with `code` as all of its body. */
+function rawScript(code: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'child-session-'));
+  dirs.push(dir);
+  const file = join(dir, 'child.mjs');
+  writeFileSync(file, code);
+  return pathToFileURL(file).href;
+}
+
+describe('ChildSession.once (a child that answers once and exits)', () => {
+  test('resolves to its one answer once it has exited', async () => {
+    expect(await ChildSession.once(script(''), [], 'one answer', 10_000)).toEqual({ ready: true });
+  });
+
+  test('a child that exits without answering rejects with how it ended and what it printed', async () => {
+    await expect(ChildSession.once(rawScript("console.error('no result'); process.exit(2);"), [], 'silent child', 10_000)).rejects.toThrow(
+      /silent child exited with code 2:\n.*no result/s,
+    );
+  });
+});
+
 describe('ChildSession (a benchmark child that takes turns)', () => {
   test('answers its ready line, then one answer per command, and exits when its stdin closes', async () => {
     const session = new ChildSession(script('answer({ echo: line });'), [], 'echo', 10_000);

@@ -168,16 +168,7 @@ export abstract class HostPool implements Tier {
     if (fresh.length === 0 || this.closed) return;
     // Kept for later members too, as `warm`: one that does not load must not stop a replacement from starting.
     this.warmFunctions = [...this.warmFunctions, ...fresh];
-    for (const slot of this.slots) {
-      // A member answers a second `init` with `ready`, which the pool no longer reads.
-      if (slot.channel && (slot.state === 'idle' || slot.state === 'busy')) {
-        try {
-          slot.channel.post({ type: 'init', preload: [], warm: fresh }, []);
-        } catch {
-          // Gone meanwhile: its replacement loads them at start.
-        }
-      }
-    }
+    for (const slot of this.slots) if (slot.channel && (slot.state === 'idle' || slot.state === 'busy')) tellToWarm(slot.channel, fresh);
   }
 
   async close(): Promise<void> {
@@ -227,15 +218,9 @@ export abstract class HostPool implements Tier {
             clearTimeout(timer);
             slot.state = 'idle';
             channel.unref();
-            // Functions preloaded while it started (`preload()` skips members that are not up yet).
+            // Functions preloaded while it started (`preload()` tells only the members that are up).
             const added = this.warmFunctions.slice(warmedAtStart);
-            if (added.length > 0) {
-              try {
-                channel.post({ type: 'init', preload: [], warm: added }, []);
-              } catch {
-                // Gone meanwhile: its exit is on its way.
-              }
-            }
+            if (added.length > 0) tellToWarm(channel, added);
             resolve();
             this.dispatch();
           } else if (message.type === 'failed') {
@@ -298,11 +283,18 @@ export abstract class HostPool implements Tier {
       pending.slot = slot;
       slot.channel.ref();
     }
-    // Calls wait: start members in slots that have none (never started, or lost for good), one per
-    // call that no member already starting will take.
-    let wanted = this.queue.length - this.slots.filter((s) => s.state === 'starting').length;
+    if (this.queue.length > 0) this.grow();
+  }
+
+  /**
+   * Calls wait: starts members in slots that have none (never started, or lost for good), one per
+   * waiting call that no member already starting will take.
+   */
+  private grow(): void {
+    let wanted = this.queue.length;
+    for (const slot of this.slots) if (slot.state === 'starting') wanted--;
     for (const slot of this.slots) {
-      if (wanted <= 0) break;
+      if (wanted <= 0) return;
       if (slot.state !== 'dead') continue;
       this.replace(slot);
       wanted--;
@@ -351,6 +343,19 @@ export abstract class HostPool implements Tier {
     slot.state = 'dead';
     if (pending) pending.reject(new TierCrashError(this.kind, channel?.where ?? 'pool', detail, fault));
     this.replace(slot);
+  }
+}
+
+/**
+ * Tells a member that is up to import `fns` ahead of their first call. It answers this second
+ * `init` with a `ready` that the pool no longer reads. A member gone meanwhile is left to its exit
+ * (its replacement loads them at start).
+ */
+function tellToWarm(channel: Channel, fns: readonly FnRef[]): void {
+  try {
+    channel.post({ type: 'init', preload: [], warm: fns }, []);
+  } catch {
+    // Gone: its exit is on its way.
   }
 }
 

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { Runtime, type WorkflowEvent } from '@faastlane/core';
 import { appNamed } from '../apps/index.js';
 import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, TURN_SETTLE_MS, WARM_STABLE, type AppResult } from './apps.js';
-import { ANSWER_PREFIX } from './child-session.js';
+import { answer } from './child-session.js';
 import type { Mode } from './fanout.js';
 import { samplePeakRss } from './process-tree.js';
 import { interactionGaps } from './interaction.js';
@@ -78,9 +78,6 @@ try {
     plan = now;
   }
   const warmedMs = performance.now() - warmStart;
-  const answer = (value: unknown): void => {
-    process.stdout.write(`${ANSWER_PREFIX}${JSON.stringify(value)}\n`);
-  };
   answer({ ready: true });
 
   let sampler: ReturnType<typeof samplePeakRss> | undefined;

@@ -5,14 +5,20 @@ import { fileURLToPath } from 'node:url';
 /** What a benchmark child prints before each JSON answer, so that other output on its stdout is skipped. */
 export const ANSWER_PREFIX = '@bench ';
 
+/** In a benchmark child: answers its session (one line, `ANSWER_PREFIX` and the JSON of `value`). */
+export function answer(value: unknown): void {
+  process.stdout.write(`${ANSWER_PREFIX}${JSON.stringify(value)}\n`);
+}
+
 /** How long after a child's exit its stdout may stay open (held by processes it started) before the session ends anyway, ms. */
 const CLOSE_GRACE_MS = 1_000;
 
 /**
- * A benchmark scenario in a Node process of its own that answers requests: the parent writes one
- * command per line on its stdin, the child answers each with one line `@bench <json>` on its stdout
- * (its first answer comes unasked, once it is ready). Used where two processes must take turns, so
- * that a busy spell of the machine slows both alike.
+ * A benchmark scenario in a Node process of its own (so that its peak memory is its own) that
+ * answers requests: the parent writes one command per line on its stdin, the child answers each with
+ * one line `@bench <json>` on its stdout (`answer`; its first answer comes unasked, once it is
+ * ready). Two such processes take turns where a busy spell of the machine must slow both alike;
+ * `once` runs one that answers a single time and exits.
  */
 export class ChildSession {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -89,6 +95,22 @@ export class ChildSession {
     this.child.stdin.end();
     await this.closed;
     if (this.child.exitCode !== 0) throw this.ended;
+  }
+
+  /**
+   * Runs a child that answers once, unasked, and exits (a scenario measured on its own): its answer,
+   * or the error of how it ended.
+   */
+  static async once<T>(script: string, args: readonly string[], label: string, timeoutMs: number): Promise<T> {
+    const session = new ChildSession(script, args, label, timeoutMs);
+    try {
+      const result = await session.next<T>();
+      await session.exited();
+      return result;
+    } catch (error) {
+      session.kill();
+      throw error;
+    }
   }
 
   /** Stops the child, if it still runs (after a failure elsewhere). */

@@ -1,10 +1,11 @@
-/** One fan-out scenario, in its own process: `node fanout-child.js <mode> <width> <runs>`; prints one JSON line. */
+/** One fan-out scenario, in its own process: `node fanout-child.js <mode> <width> <runs>`; answers its `FanoutResult` once (see `ChildSession.once`). */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Runtime } from '@faastlane/core';
 import { map, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn } from '../tiers/functions.js';
 import { BURN_ITERATIONS, type FanoutResult, type Mode } from './fanout.js';
+import { answer } from './child-session.js';
 import { samplePeakRss } from './process-tree.js';
 import { percentile } from './stats.js';
 
@@ -43,7 +44,7 @@ try {
     runs,
     where: group?.kind === 'group' ? group.executor : 'unknown',
   };
-  console.log(JSON.stringify(result));
+  answer(result);
 } finally {
   await rt.close();
 }

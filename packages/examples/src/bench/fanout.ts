@@ -4,7 +4,7 @@
  * child process so that its peak memory (that process and all its descendants: workers, child
  * processes, containers) is its own.
  */
-import { runScenario } from './scenario.js';
+import { ChildSession } from './child-session.js';
 
 export type Mode = 'faastlane' | 'function-per-container';
 
@@ -23,5 +23,5 @@ export interface FanoutResult {
 export const BURN_ITERATIONS = 400_000;
 
 export function runFanout(mode: Mode, width: number, runs: number): Promise<FanoutResult> {
-  return runScenario<FanoutResult>('./fanout-child.js', [mode, String(width), String(runs)], `fan-out ${mode} x${width}`, 600_000);
+  return ChildSession.once<FanoutResult>('./fanout-child.js', [mode, String(width), String(runs)], `fan-out ${mode} x${width}`, 600_000);
 }
