@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, test } from 'vitest';
-import { Measurements, planWorkflow, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
+import { Measurements, planWorkflow, WorkflowValidationError, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
 import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn, KeepSecret, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
 
@@ -111,6 +111,12 @@ describe('placement', () => {
     expect(plan.root.steps[0]).toMatchObject({ executor: 'containers' });
     expect(plan.explain()).toContain('(function-per-container mode)');
   });
+
+  test('function-per-container mode refuses a function no container can import, naming the step', () => {
+    const plan = (): Plan => planWorkflow(workflow('local').pipe(task(Burn), task(LocalBurn)) as never, context({ mode: 'function-per-container', workerThreads: 0 }));
+    expect(plan).toThrow(WorkflowValidationError);
+    expect(plan).toThrow(/local\/LocalBurn: LocalBurn cannot run in a container of the function-per-container baseline: .*not plain JavaScript/);
+  });
 });
 
 describe('re-planning as measurements move', () => {
@@ -179,5 +185,24 @@ describe('re-planning as measurements move', () => {
     } finally {
       await rt.close();
     }
+  });
+});
+
+describe('functions declared in the entry script', () => {
+  test('stay on the calling thread: a worker importing the script would run the program again', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const script = fileURLToPath(new URL('./fixtures/entry-script.mjs', import.meta.url));
+    // Before the planner knew, the map went to workers, each of which ran the program again: the
+    // call failed after the 30 s worker start timeout, if the process survived at all.
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [script], { timeout: 15_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+    );
+    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { out: number; tasks: { path: string; placement: string; reason: string }[] };
+    expect(report.out).toBe(30);
+    expect(report.tasks).toEqual([
+      { path: 'entry-script/map[*]/square', placement: 'main-thread', reason: expect.stringMatching(/declared in the program's entry script .*entry-script\.mjs/) },
+      { path: 'entry-script/total', placement: 'main-thread', reason: expect.any(String) },
+    ]);
   });
 });

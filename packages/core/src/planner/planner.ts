@@ -1,5 +1,7 @@
 import type { FnSpec, GraphNode } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
+import { loadableElsewhere } from '../functions/loadable.js';
+import { WorkflowValidationError } from '../errors.js';
 import type { Workflow } from '../workflow.js';
 import type { MachineInfo } from './machine.js';
 import type { Measurements } from './measurements.js';
@@ -103,8 +105,9 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
   const step = (node: Exclude<GraphNode, { kind: 'pipe' }>, scope: string, where: LaneSite): StepPlan => {
     switch (node.kind) {
       case 'task': {
-        const [placement, reason] = placeTask(spec(node.fn), where, context, domains);
-        return { kind: 'task', path: stepPath.child(scope, node.name), name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
+        const path = stepPath.child(scope, node.name);
+        const [placement, reason] = placeTask(spec(node.fn), where, context, domains, path);
+        return { kind: 'task', path, name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
       }
       case 'parallel':
       case 'map': {
@@ -151,12 +154,15 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
 /** Where a lane runs: the main sequence, or a branch of a group of some kind. */
 type LaneSite = 'main' | 'event-loop-group' | 'worker-group' | 'container-group';
 
-function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext, domains: DomainAllocator): [Placement, string] {
+function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext, domains: DomainAllocator, path: string): [Placement, string] {
   if (!spec) return ['main-thread', 'unknown function'];
+  const offThread = loadableElsewhere(spec);
   if (context.mode === 'function-per-container') {
+    // The baseline has no other place for it: a container that cannot import it (or would run the
+    // program again by importing it) would only fail, or worse, later.
+    if (offThread !== true) throw new WorkflowValidationError([{ path, message: `${spec.name} cannot run in a container of the function-per-container baseline: ${offThread}` }]);
     return ['container', 'function-per-container baseline: every function in its own container, state as JSON over HTTP'];
   }
-  const offThread = loadableElsewhere(spec);
   if (spec.isolation === 'process' || spec.isolation === 'domain') {
     let why: string;
     if (spec.isolation === 'process') {
@@ -271,18 +277,6 @@ function isAsyncRun(cls: unknown): boolean {
 }
 
 /** Whether another thread or process can import the function's module, or why not. */
-function loadableElsewhere(spec: FnSpec): true | string {
-  if (!spec.module) return 'the module declaring it is unknown (give @Fn({ module: import.meta.url }))';
-  let pathname: string;
-  try {
-    pathname = new URL(spec.module).pathname;
-  } catch {
-    return `its module ${JSON.stringify(spec.module)} is not an absolute URL`;
-  }
-  if (!/\.(m|c)?js$/.test(pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
-  return true;
-}
-
 interface GroupDecision {
   readonly executor: GroupExecutor;
   readonly reason: string;
