@@ -29,6 +29,7 @@ export { DomainManager, asIsolationViolation } from './domains/manager.js';
 export { Measurements, type FnMeasurement, type HopMeasurement } from './planner/measurements.js';
 export { type Tier, type TierCall, type TierKind, TierCrashError } from './tiers/tier.js';
 export { collectTransferables } from './tiers/transferables.js';
+export { POOL_START_FAILED } from './tiers/pool.js';
 export { WorkerPool, type WorkerPoolOptions } from './tiers/worker-pool.js';
 export { ProcessPool, type ProcessPoolOptions } from './tiers/process-pool.js';
 export { FunctionHost, type HostedCall } from './hosting/function-host.js';

@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { TierCrashError, type TierCall } from '../src/tiers/tier.js';
 import { WorkerPool } from '../src/tiers/worker-pool.js';
+import { POOL_START_FAILED } from '../src/tiers/pool.js';
 
 const FIXTURE = new URL('./fixtures/tier-functions.mjs', import.meta.url).href;
 const LOAD_STAMP = new URL('./fixtures/load-stamp.mjs', import.meta.url).href;
@@ -157,4 +158,34 @@ describe('WorkerPool', () => {
     const out = execFileSync(process.execPath, ['--max-old-space-size=512', FLAGS_PARENT], { encoding: 'utf8', timeout: 30_000 });
     expect(JSON.parse(out.trim())).toEqual({ execArgv: ['--max-old-space-size=512'], before: false, crashed: true, after: false });
   });
+});
+
+describe('WorkerPool whose later workers fail to start', () => {
+  test('runs the calls on the workers it has and says so once, as a process warning', async () => {
+    const FAILS = new URL('./fixtures/fails-when-told.mjs', import.meta.url).href;
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      if ((w as Error & { code?: string }).code === POOL_START_FAILED) warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    const lazy = await WorkerPool.start({ size: 3, initial: 1, preload: [{ module: FAILS, name: 'Nothing' }] });
+    try {
+      // Workers started from now on fail to import the preloaded module.
+      process.env.FAASTLANE_TEST_FAIL_START = '1';
+      const threads = (await Promise.all([0, 1, 2, 3].map(() => lazy.call(call('Sleep', 200))))) as { threadId: number }[];
+      // Every call ran, all on the one worker that started.
+      expect(new Set(threads.map((t) => t.threadId)).size).toBe(1);
+      expect(lazy.members).toHaveLength(1);
+      await expect.poll(() => warnings.length).toBe(1);
+      expect(warnings[0]?.message).toMatch(/a worker-thread of the pool failed to start \(.*told to fail at start.*\); calls go on on the 1 of 3 that run/);
+      // Later failures (each waiting call tries again) are not reported again.
+      await Promise.all([0, 1].map(() => lazy.call(call('Sleep', 100))));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      delete process.env.FAASTLANE_TEST_FAIL_START;
+      process.off('warning', onWarning);
+      await lazy.close();
+    }
+  }, 20_000);
 });

@@ -68,6 +68,9 @@ interface Slot {
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 
+/** The `code` of the process warning a pool emits when one of its members fails to start while others run. */
+export const POOL_START_FAILED = 'FAASTLANE_POOL_START_FAILED';
+
 /**
  * The request, queue and heal logic of `WorkerPool` and `ProcessPool`, over a `Channel` that each
  * implements for its transport.
@@ -93,6 +96,8 @@ export abstract class HostPool implements Tier {
   private readonly initial: number;
   private nextId = 1;
   private closed = false;
+  /** Whether a member's failed start was reported (once: a retried start mostly fails alike). */
+  private startFailureReported = false;
 
   protected constructor(
     options: PoolOptions,
@@ -254,8 +259,27 @@ export abstract class HostPool implements Tier {
     this.launch(slot).catch((error: unknown) => {
       // The slot stays dead; it is tried again when calls queue. With nothing left alive, the
       // queued calls fail rather than wait forever.
-      if (this.closed || this.slots.some((s) => s.state !== 'dead')) return;
-      for (const pending of this.queue.splice(0)) pending.reject(error);
+      if (this.closed) return;
+      if (this.slots.every((s) => s.state === 'dead')) {
+        for (const pending of this.queue.splice(0)) pending.reject(error);
+        return;
+      }
+      const running = this.members.length;
+      if (running > 0) this.reportStartFailure(error, running);
+    });
+  }
+
+  /**
+   * A member failed to start while others run: no call fails (they go on on the others), so without
+   * a word the pool would run narrower than asked for, unseen. Reported once per pool, as a process
+   * warning (printed to stderr unless the application listens for `warning` or runs with `--no-warnings`).
+   */
+  private reportStartFailure(error: unknown, running: number): void {
+    if (this.startFailureReported) return;
+    this.startFailureReported = true;
+    const why = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`a ${this.kind} of the pool failed to start (${why}); calls go on on the ${running} of ${this.capacity} that run`, {
+      code: POOL_START_FAILED,
     });
   }
 
