@@ -113,7 +113,7 @@ describe('placement', () => {
   });
 
   test('function-per-container mode refuses a function no container can import, naming the step', () => {
-    const plan = (): Plan => planWorkflow(workflow('local').pipe(task(Burn), task(LocalBurn)) as never, context({ mode: 'function-per-container', workerThreads: 0 }));
+    const plan = (): Plan => planWorkflow(workflow('local').pipe(task(LocalBurn)) as never, context({ mode: 'function-per-container', workerThreads: 0 }));
     expect(plan).toThrow(WorkflowValidationError);
     expect(plan).toThrow(/local\/LocalBurn: LocalBurn cannot run in a container of the function-per-container baseline: .*not plain JavaScript/);
   });
