@@ -20,7 +20,7 @@ export function loadableElsewhere(spec: FnSpec, entry: string | undefined = entr
   if (!/\.(m|c)?js$/.test(url.pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
   // Importing the entry script elsewhere would run the program there again: a worker would create a
   // runtime that starts workers that import it, and so on, until the starts time out.
-  if (url.protocol === 'file:' && entry !== undefined && realFile(fileURLToPath(url)) === entry) {
+  if (url.protocol === 'file:' && entry !== undefined && realModulePath(spec.module, url) === entry) {
     return `it is declared in the program's entry script ${pathToFileURL(entry).href}, which would run again wherever it is imported (declare it in a module of its own)`;
   }
   return true;
@@ -32,6 +32,18 @@ let entry: { readonly path: string | undefined } | undefined;
 export function entryScript(): string | undefined {
   entry ??= { path: process.argv[1] ? realFile(resolve(process.argv[1])) : undefined };
   return entry.path;
+}
+
+/** Real paths of function modules, by URL: the planner asks for every task of every plan it makes. */
+const realPaths = new Map<string, string>();
+
+function realModulePath(module: string, url: URL): string {
+  let path = realPaths.get(module);
+  if (path === undefined) {
+    path = realFile(fileURLToPath(url));
+    realPaths.set(module, path);
+  }
+  return path;
 }
 
 /** `path` with its links resolved, or as it is when it cannot be (a path that does not exist). */

@@ -276,7 +276,6 @@ function isAsyncRun(cls: unknown): boolean {
   return kind === 'AsyncFunction' || kind === 'AsyncGeneratorFunction';
 }
 
-/** Whether another thread or process can import the function's module, or why not. */
 interface GroupDecision {
   readonly executor: GroupExecutor;
   readonly reason: string;
