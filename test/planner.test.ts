@@ -1,8 +1,13 @@
 import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { Measurements, planWorkflow, WorkflowValidationError, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
 import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
-import { Aggregate, Burn, KeepSecret, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
+import { Aggregate, Burn, KeepSecret, PlainIncrement, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
 
 /** Declared in this TypeScript file: a worker could not import it. */
 @Fn({ cpu: 'bound' }) class LocalBurn { run(n: { readonly seed: number }): number { return n.seed; } }
@@ -41,13 +46,21 @@ describe('placement', () => {
 
   test('unhinted functions start on the event loop and move to threads once measured CPU-bound', () => {
     const measurements = new Measurements();
-    const wf = workflow('learn').pipe(parallel(task(Unhinted), task(Unhinted)));
+    const wf = workflow('learn').pipe(parallel(task(PlainIncrement), task(PlainIncrement)));
     expect(planWorkflow(wf as never, context({ measurements })).root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/not measured yet/) });
-    measurements.recordCall('Unhinted', 8, 7.9);
+    measurements.recordCall('PlainIncrement', 8, 7.9);
     const learned = planWorkflow(wf as never, context({ measurements }));
     expect(learned.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
-    // Declared in a TypeScript test file, so it cannot follow onto a worker; the plan says so.
-    expect(learned.tasks()[0]).toMatchObject({ placement: 'main-thread', reason: expect.stringMatching(/not plain JavaScript/) });
+    expect(placements(learned.tasks())).toEqual({ 'learn/parallel[0]/PlainIncrement': 'worker-thread', 'learn/parallel[1]/PlainIncrement': 'worker-thread' });
+  });
+
+  test('a CPU-bound group whose functions no worker can load stays on the event loop, and says why', () => {
+    const measurements = new Measurements();
+    measurements.recordCall('Unhinted', 8, 7.9);
+    // Declared in this TypeScript test file, so it cannot follow onto a worker.
+    const plan = planWorkflow(workflow('held').pipe(parallel(task(Unhinted), task(Unhinted))) as never, context({ measurements }));
+    expect(plan.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/no worker thread can load their functions \(.*not plain JavaScript.*\)/) });
+    expect(new Set(plan.tasks().map((t) => t.placement))).toEqual(new Set(['main-thread']));
   });
 
   test('measured-tiny CPU-bound branches stay on the event loop: a thread hop would cost more', () => {
@@ -112,10 +125,16 @@ describe('placement', () => {
     expect(plan.explain()).toContain('(function-per-container mode)');
   });
 
-  test('function-per-container mode refuses a function no container can import, naming the step', () => {
-    const plan = (): Plan => planWorkflow(workflow('local').pipe(task(LocalBurn)) as never, context({ mode: 'function-per-container', workerThreads: 0 }));
+  test('function-per-container mode refuses functions no container can import, naming every such step', () => {
+    const wf = workflow('lost').pipe(task(Burn), parallel(task(Aggregate), task(LocalBurn)));
+    // As if the module of two of them could not be found out (`@Fn` reads it from the call stack).
+    const functions = { ...wf.graph.functions, Burn: { ...wf.graph.functions.Burn!, module: undefined }, Aggregate: { ...wf.graph.functions.Aggregate!, module: undefined } };
+    const lost = Object.assign(Object.create(wf) as typeof wf, { graph: { ...wf.graph, functions } });
+    const plan = (): Plan => planWorkflow(lost as never, context({ mode: 'function-per-container', workerThreads: 0 }));
     expect(plan).toThrow(WorkflowValidationError);
-    expect(plan).toThrow(/local\/LocalBurn: LocalBurn cannot run in a container of the function-per-container baseline: .*not plain JavaScript/);
+    expect(plan).toThrow(/2 problems:\n  - lost\/Burn: Burn cannot run in a container of the function-per-container baseline: the module declaring it is unknown.*\n  - lost\/parallel\[0\]\/Aggregate: /);
+    // A TypeScript module is left to the containers (one may run with a loader for it).
+    expect(planWorkflow(workflow('ts').pipe(task(LocalBurn)) as never, context({ mode: 'function-per-container', workerThreads: 0 })).tasks()[0]).toMatchObject({ placement: 'container' });
   });
 });
 
@@ -189,20 +208,40 @@ describe('re-planning as measurements move', () => {
 });
 
 describe('functions declared in the entry script', () => {
-  test('stay on the calling thread: a worker importing the script would run the program again', async () => {
-    const { execFile } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const script = fileURLToPath(new URL('./fixtures/entry-script.mjs', import.meta.url));
+  const fixture = fileURLToPath(new URL('./fixtures/entry-script.mjs', import.meta.url));
+
+  /** Runs `node ...args` in `cwd` and returns the fixture's report. */
+  const report = async (args: string[], cwd?: string): Promise<{ out: number; map: { executor: string; reason: string }; tasks: { path: string; placement: string }[] }> => {
     // Before the planner knew, the map went to workers, each of which ran the program again: the
     // call failed after the 30 s worker start timeout, if the process survived at all.
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [script], { timeout: 15_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+      execFile(process.execPath, args, { timeout: 15_000, cwd }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
     );
-    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { out: number; tasks: { path: string; placement: string; reason: string }[] };
-    expect(report.out).toBe(30);
-    expect(report.tasks).toEqual([
-      { path: 'entry-script/map[*]/square', placement: 'main-thread', reason: expect.stringMatching(/declared in the program's entry script .*entry-script\.mjs/) },
-      { path: 'entry-script/total', placement: 'main-thread', reason: expect.any(String) },
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as never;
+  };
+
+  test('stay on the calling thread: a worker importing the script would run the program again', async () => {
+    const got = await report([fixture]);
+    expect(got.out).toBe(30);
+    expect(got.map).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/no worker thread can load their functions \(it is declared in the program's entry script .*entry-script\.mjs/) });
+    expect(got.tasks.map((t) => [t.path, t.placement])).toEqual([
+      ['entry-script/map[*]/square', 'main-thread'],
+      ['entry-script/total', 'main-thread'],
     ]);
+  });
+
+  test('also when the program was started as `node .` (the entry named by its package)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entry-dot-'));
+    try {
+      copyFileSync(fixture, join(dir, 'app.mjs'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'app.mjs' }));
+      // The fixture imports the workspace's packages.
+      symlinkSync(fileURLToPath(new URL('../node_modules', import.meta.url)), join(dir, 'node_modules'));
+      const got = await report(['.'], dir);
+      expect(got.out).toBe(30);
+      expect(got.map).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/entry script .*app\.mjs/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,46 +4,80 @@
  * can import, and importing it must not run the program.
  */
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FnSpec } from '../graph/ir.js';
 
 /** `true` when the module declaring `spec` can be loaded on another thread or in another process, else why not. */
 export function loadableElsewhere(spec: FnSpec, entry: string | undefined = entryScript()): true | string {
+  const url = moduleUrl(spec);
+  if (typeof url === 'string') return url;
+  if (!/\.(m|c)?js$/.test(url.pathname)) return `its module ${url.href} is not plain JavaScript (compile it to load it in a worker)`;
+  return notTheEntry(url, entry);
+}
+
+/**
+ * `true` unless no container could ever import the module declaring `spec`: it is unknown, or it is
+ * the entry script. (A container may have a loader for TypeScript, or be on another machine with
+ * files of its own: what it can import is up to it.)
+ */
+export function importableByContainers(spec: FnSpec, entry: string | undefined = entryScript()): true | string {
+  const url = moduleUrl(spec);
+  return typeof url === 'string' ? url : notTheEntry(url, entry);
+}
+
+/** The URL of the module declaring `spec`, or why there is none. */
+function moduleUrl(spec: FnSpec): URL | string {
   if (!spec.module) return 'the module declaring it is unknown (give @Fn({ module: import.meta.url }))';
-  let url: URL;
   try {
-    url = new URL(spec.module);
+    return new URL(spec.module);
   } catch {
     return `its module ${JSON.stringify(spec.module)} is not an absolute URL`;
   }
-  if (!/\.(m|c)?js$/.test(url.pathname)) return `its module ${spec.module} is not plain JavaScript (compile it to load it in a worker)`;
-  // Importing the entry script elsewhere would run the program there again: a worker would create a
-  // runtime that starts workers that import it, and so on, until the starts time out.
-  if (url.protocol === 'file:' && entry !== undefined && realModulePath(spec.module, url) === entry) {
+}
+
+/**
+ * Importing the entry script elsewhere would run the program there again: a worker would create a
+ * runtime that starts workers that import it, and so on, until the starts time out.
+ */
+function notTheEntry(url: URL, entry: string | undefined): true | string {
+  if (url.protocol === 'file:' && entry !== undefined && realPathOf(fileURLToPath(url)) === realPathOf(entry)) {
     return `it is declared in the program's entry script ${pathToFileURL(entry).href}, which would run again wherever it is imported (declare it in a module of its own)`;
   }
   return true;
 }
 
-let entry: { readonly path: string | undefined } | undefined;
+let entryMemo: { readonly path: string | undefined } | undefined;
 
-/** The real path of the script this process was started with (`node script.js`), if any; worked out once. */
+/**
+ * The real path of the script this process was started with, if any; worked out once. `argv[1]` is
+ * the path as typed (`node .`, `node app`): it is resolved as Node resolves the main entry (an added
+ * `.js`, a folder's `index.js` or its package's `main`), and its links followed.
+ */
 export function entryScript(): string | undefined {
-  entry ??= { path: process.argv[1] ? realFile(resolve(process.argv[1])) : undefined };
-  return entry.path;
+  entryMemo ??= { path: process.argv[1] ? resolveEntry(resolve(process.argv[1])) : undefined };
+  return entryMemo.path;
 }
 
-/** Real paths of function modules, by URL: the planner asks for every task of every plan it makes. */
+function resolveEntry(typed: string): string {
+  try {
+    return realFile(createRequire(import.meta.url).resolve(typed));
+  } catch {
+    return realFile(typed);
+  }
+}
+
+/** Real paths, by path: the planner asks about every task of every plan it makes. */
 const realPaths = new Map<string, string>();
 
-function realModulePath(module: string, url: URL): string {
-  let path = realPaths.get(module);
-  if (path === undefined) {
-    path = realFile(fileURLToPath(url));
-    realPaths.set(module, path);
+function realPathOf(path: string): string {
+  let real = realPaths.get(path);
+  if (real === undefined) {
+    real = realFile(path);
+    realPaths.set(path, real);
   }
-  return path;
+  return real;
 }
 
 /** `path` with its links resolved, or as it is when it cannot be (a path that does not exist). */

@@ -1,7 +1,7 @@
 import type { FnSpec, GraphNode } from '../graph/ir.js';
-import { stepPath } from '../graph/paths.js';
-import { loadableElsewhere } from '../functions/loadable.js';
-import { WorkflowValidationError } from '../errors.js';
+import { stepPath, walkGraph } from '../graph/paths.js';
+import { importableByContainers, loadableElsewhere } from '../functions/loadable.js';
+import { WorkflowValidationError, type ValidationProblem } from '../errors.js';
 import type { Workflow } from '../workflow.js';
 import type { MachineInfo } from './machine.js';
 import type { Measurements } from './measurements.js';
@@ -92,6 +92,7 @@ const SPILL_PAYBACK = 3;
 export function planWorkflow(workflow: Workflow<unknown, unknown>, context: PlanningContext): Plan {
   const { graph } = workflow;
   const spec = (fn: string): FnSpec | undefined => graph.functions[fn];
+  if (context.mode === 'function-per-container') refuseWhatNoContainerCanImport(workflow);
   const domains = domainAllocator(workflow, context);
   const before = new Map<string, GroupExecutor>();
   if (context.previous) forEachStep(context.previous.root, (s) => s.kind === 'group' && before.set(s.path, s.executor));
@@ -105,9 +106,8 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
   const step = (node: Exclude<GraphNode, { kind: 'pipe' }>, scope: string, where: LaneSite): StepPlan => {
     switch (node.kind) {
       case 'task': {
-        const path = stepPath.child(scope, node.name);
-        const [placement, reason] = placeTask(spec(node.fn), where, context, domains, path);
-        return { kind: 'task', path, name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
+        const [placement, reason] = placeTask(spec(node.fn), where, context, domains);
+        return { kind: 'task', path: stepPath.child(scope, node.name), name: node.name, fn: node.fn, placement, isolation: spec(node.fn)?.isolation ?? 'none', reason };
       }
       case 'parallel':
       case 'map': {
@@ -151,18 +151,31 @@ export function planWorkflow(workflow: Workflow<unknown, unknown>, context: Plan
   return new Plan(graph.name, context.mode, context.machine, lane(graph.root, graph.name, 'main'));
 }
 
+/**
+ * The baseline has no other place for a function than its container: one that no container can
+ * import (its module unknown, or the entry script, which would start the program again in each
+ * container) is refused before anything starts, every such step named.
+ */
+function refuseWhatNoContainerCanImport(workflow: Workflow<unknown, unknown>): void {
+  const { graph } = workflow;
+  const problems: ValidationProblem[] = [];
+  walkGraph(graph.root, graph.name, (node, path) => {
+    const spec = node.kind === 'task' ? graph.functions[node.fn] : undefined;
+    const importable = spec ? importableByContainers(spec) : true;
+    if (importable !== true) problems.push({ path, message: `${spec?.name} cannot run in a container of the function-per-container baseline: ${importable}` });
+  });
+  if (problems.length > 0) throw new WorkflowValidationError(problems);
+}
+
 /** Where a lane runs: the main sequence, or a branch of a group of some kind. */
 type LaneSite = 'main' | 'event-loop-group' | 'worker-group' | 'container-group';
 
-function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext, domains: DomainAllocator, path: string): [Placement, string] {
+function placeTask(spec: FnSpec | undefined, where: LaneSite, context: PlanningContext, domains: DomainAllocator): [Placement, string] {
   if (!spec) return ['main-thread', 'unknown function'];
-  const offThread = loadableElsewhere(spec);
   if (context.mode === 'function-per-container') {
-    // The baseline has no other place for it: a container that cannot import it (or would run the
-    // program again by importing it) would only fail, or worse, later.
-    if (offThread !== true) throw new WorkflowValidationError([{ path, message: `${spec.name} cannot run in a container of the function-per-container baseline: ${offThread}` }]);
     return ['container', 'function-per-container baseline: every function in its own container, state as JSON over HTTP'];
   }
+  const offThread = loadableElsewhere(spec);
   if (spec.isolation === 'process' || spec.isolation === 'domain') {
     let why: string;
     if (spec.isolation === 'process') {
@@ -319,6 +332,10 @@ function placeGroup(
   if (context.workerThreads === 0) {
     return { executor: 'event-loop', reason: 'CPU-bound branches, but this runtime has no worker threads: on the event loop', spill: undefined };
   }
+  const held = profiles.find((p) => p.heldHere !== undefined)?.heldHere;
+  if (held !== undefined && profiles.every((p) => p.heldHere !== undefined)) {
+    return { executor: 'event-loop', reason: `CPU-bound branches, but no worker thread can load their functions (${held}): on the event loop`, spill: undefined };
+  }
   const threads = `CPU-bound branches on ${context.workerThreads} worker thread(s) (one per vCPU this process may use)`;
   return { executor: 'worker-threads', reason: threads, spill: spillDecision(profiles, width, context) };
 }
@@ -347,6 +364,8 @@ interface BranchProfile {
   readonly cpu: 'bound' | 'io' | 'unknown';
   /** Sum of the measured mean times of its functions, or undefined if any is unmeasured. */
   readonly measuredMs: number | undefined;
+  /** Why a plain (not isolated) function of it cannot be loaded on a worker thread, if one cannot. */
+  readonly heldHere: string | undefined;
 }
 
 function profileBranch(node: GraphNode, spec: (fn: string) => FnSpec | undefined, measurements: Measurements): BranchProfile {
@@ -383,5 +402,14 @@ function profileBranch(node: GraphNode, spec: (fn: string) => FnSpec | undefined
     const m = measurements.fn(fn);
     total = m && total !== undefined ? total + m.typicalMs : undefined;
   }
-  return { cpu, measuredMs: total };
+  let heldHere: string | undefined;
+  for (const fn of fns) {
+    const s = spec(fn);
+    const loadable = s && s.isolation === 'none' ? loadableElsewhere(s) : true;
+    if (loadable !== true) {
+      heldHere = loadable;
+      break;
+    }
+  }
+  return { cpu, measuredMs: total, heldHere };
 }
