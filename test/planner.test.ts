@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Measurements, planWorkflow, WorkflowValidationError, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
+import { Measurements, planWorkflow, Runtime, UNISOLATED, WorkflowValidationError, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
 import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn, KeepSecret, PlainIncrement, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
 
@@ -98,6 +98,27 @@ describe('placement', () => {
     expect(domain).toMatchObject({ placement: 'child-process', reason: expect.stringMatching(/MPK is unavailable \(CPU lacks PKU/) });
     const none = planWorkflow(workflow('iso2').pipe(task(ReceiveInProcess)) as never, context({ processes: false }));
     expect(none.tasks()[0]).toMatchObject({ placement: 'main-thread', reason: expect.stringMatching(/UNISOLATED/) });
+  });
+
+  test('a runtime that runs a function asking for isolation unisolated says so once, as a process warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      if ((w as Error & { code?: string }).code === UNISOLATED) warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    const rt = await Runtime.create({ workerThreads: 0, childProcesses: 0 });
+    try {
+      const wf = workflow('unisolated').pipe(task(Produce), task(ReceiveInProcess));
+      await rt.invoke(wf, 4);
+      await rt.invoke(workflow('unisolated-again').pipe(task(ReceiveInProcess)), { bytes: new Uint8Array(2), sentAt: 0 });
+      await expect.poll(() => warnings.length).toBe(1);
+      expect(warnings[0]?.message).toMatch(/^ReceiveInProcess asks for isolation 'process' but runs unisolated on the calling thread: .*child processes are disabled in this runtime/);
+      // A function that runs isolated, or asks for nothing, is not reported.
+      expect(warnings.some((w) => w.message.startsWith('Produce'))).toBe(false);
+    } finally {
+      process.off('warning', onWarning);
+      await rt.close();
+    }
   });
 
   test('a wide group spills to containers only when measured branches pay for the hop', () => {

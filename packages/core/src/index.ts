@@ -37,6 +37,6 @@ export { RemoteError, wallClock, type RanSpan, type FnRef, type WireContext, typ
 export type * from './runtime/events.js';
 export type { WorkflowRun } from './runtime/run.js';
 export { DEFAULT_BACKOFF } from './runtime/backoff.js';
-export { Runtime, type RuntimeOptions, type InvokeOptions, type CloseOptions } from './runtime/runtime.js';
+export { Runtime, UNISOLATED, type RuntimeOptions, type InvokeOptions, type CloseOptions } from './runtime/runtime.js';
 export type { TierOptions, ContainerOptions, BaselineOptions } from './runtime/tier-factories.js';
 export * from './containers/index.js';

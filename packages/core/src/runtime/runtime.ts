@@ -43,6 +43,9 @@ export interface RuntimeOptions extends TierOptions {
   readonly domainHosting?: DomainHosting;
 }
 
+/** The `code` of the process warning for a function that asks for isolation and runs unisolated. */
+export const UNISOLATED = 'FAASTLANE_UNISOLATED';
+
 /** How many recorded calls a cached plan serves, at most, before the planner looks at it again. */
 const REPLAN_EVERY_CALLS = 64;
 /** ...and at least: early on measurements move fast, so the planner looks after 8, 16, 32, then 64. */
@@ -88,6 +91,8 @@ export interface CloseOptions {
  */
 export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
+  /** Functions reported as running unisolated (`reportUnisolated`). */
+  private readonly unisolatedReported = new Set<string>();
   /** Per workflow: its plan, the measurements it was made with, and its placements (`placementsOf`). */
   private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number; calls: number; placements: string }>();
   private readonly instances = new Map<FnDefinition['cls'], FnInstance<unknown>>();
@@ -155,7 +160,22 @@ export class Runtime {
     // function changed class: a median near a class boundary may cross it back and forth.
     const plan = cached && placements === cached.placements ? cached.plan : fresh;
     this.plans.set(wf, { plan, version: m.version, calls: m.calls, placements });
+    if (plan !== cached?.plan) this.reportUnisolated(plan);
     return plan;
+  }
+
+  /**
+   * A function that asks for isolation but that the plan runs unisolated on the calling thread (no
+   * child processes in this runtime, or a module no process can load): the plan says so, but a
+   * caller who never reads it would not know that its isolation is gone. Reported once per function,
+   * as a process warning.
+   */
+  private reportUnisolated(plan: Plan): void {
+    for (const task of plan.tasks()) {
+      if (task.isolation === 'none' || task.placement !== 'main-thread' || this.unisolatedReported.has(task.fn)) continue;
+      this.unisolatedReported.add(task.fn);
+      process.emitWarning(`${task.fn} asks for isolation '${task.isolation}' but runs unisolated on the calling thread: ${task.reason}`, { code: UNISOLATED });
+    }
   }
 
   /**
