@@ -2,6 +2,9 @@
 // memory limits. The behaviour it shares with the process tier is in tiers-pools.test.ts.
 // The entry script runs from dist: build first (`npx tsc -b`).
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -161,8 +164,11 @@ describe('WorkerPool', () => {
 });
 
 describe('WorkerPool whose later workers fail to start', () => {
-  test('runs the calls on the workers it has and says so once, as a process warning', async () => {
+  test('runs the calls on the workers it has, says so once, and tries again only after a backoff', async () => {
     const FAILS = new URL('./fixtures/fails-when-told.mjs', import.meta.url).href;
+    const dir = mkdtempSync(join(tmpdir(), 'pool-starts-'));
+    const log = join(dir, 'starts.log');
+    const failedStarts = (): number => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => {
       if ((w as Error & { code?: string }).code === POOL_START_FAILED) warnings.push(w);
@@ -172,20 +178,29 @@ describe('WorkerPool whose later workers fail to start', () => {
     try {
       // Workers started from now on fail to import the preloaded module.
       process.env.FAASTLANE_TEST_FAIL_START = '1';
-      const threads = (await Promise.all([0, 1, 2, 3].map(() => lazy.call(call('Sleep', 200))))) as { threadId: number }[];
+      process.env.FAASTLANE_TEST_START_LOG = log;
+      const threads = (await Promise.all(Array.from({ length: 16 }, () => lazy.call(call('Sleep', 50))))) as { threadId: number }[];
       // Every call ran, all on the one worker that started.
       expect(new Set(threads.map((t) => t.threadId)).size).toBe(1);
       expect(lazy.members).toHaveLength(1);
       await expect.poll(() => warnings.length).toBe(1);
       expect(warnings[0]?.message).toMatch(/a worker-thread of the pool failed to start \(.*told to fail at start.*\); calls go on on the 1 of 3 that run/);
-      // Later failures (each waiting call tries again) are not reported again.
-      await Promise.all([0, 1].map(() => lazy.call(call('Sleep', 100))));
+      // Each empty slot was tried once: within its backoff, the calls that kept waiting started no
+      // other worker (without it, the 0.8 s of waiting calls tried 4 starts here, one after each failure).
+      await expect.poll(() => failedStarts()).toBe(2);
       await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(failedStarts()).toBe(2);
+      // After the backoff (1 s), calls that wait try again; the failure is not reported again.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await Promise.all([0, 1, 2].map(() => lazy.call(call('Sleep', 100))));
+      await expect.poll(() => failedStarts()).toBeGreaterThan(2);
       expect(warnings).toHaveLength(1);
     } finally {
       delete process.env.FAASTLANE_TEST_FAIL_START;
+      delete process.env.FAASTLANE_TEST_START_LOG;
       process.off('warning', onWarning);
       await lazy.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 20_000);
 });

@@ -64,9 +64,15 @@ interface Slot {
   /** The current worker or process; events from an older one (killed, replaced) are ignored. */
   channel: Channel | undefined;
   running: Pending | undefined;
+  /** Starts that failed in a row here, and when (`performance.now()`) the next may be tried. */
+  failedStarts: number;
+  retryAt: number;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** After a failed start, a slot waits this long before it is tried again, doubling up to the maximum. */
+const START_RETRY_MS = 1_000;
+const START_RETRY_MAX_MS = 30_000;
 
 /** The `code` of the process warning a pool emits when one of its members fails to start while others run. */
 export const POOL_START_FAILED = 'FAASTLANE_POOL_START_FAILED';
@@ -113,7 +119,7 @@ export abstract class HostPool implements Tier {
     }
     this.startupFunctions = options.preload ?? [];
     this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-    this.slots = Array.from({ length: options.size }, (): Slot => ({ state: 'dead', channel: undefined, running: undefined }));
+    this.slots = Array.from({ length: options.size }, (): Slot => ({ state: 'dead', channel: undefined, running: undefined, failedStarts: 0, retryAt: 0 }));
   }
 
   /** The workers or processes that are up and have answered `ready` (`worker 3`, `pid 1234`). */
@@ -256,17 +262,31 @@ export abstract class HostPool implements Tier {
   /** Starts a new worker or process in a slot whose one died or was killed. */
   private replace(slot: Slot): void {
     if (this.closed) return;
-    this.launch(slot).catch((error: unknown) => {
-      // The slot stays dead; it is tried again when calls queue. With nothing left alive, the
-      // queued calls fail rather than wait forever.
-      if (this.closed) return;
-      if (this.slots.every((s) => s.state === 'dead')) {
-        for (const pending of this.queue.splice(0)) pending.reject(error);
-        return;
-      }
-      const running = this.members.length;
-      if (running > 0) this.reportStartFailure(error, running);
-    });
+    this.launch(slot).then(
+      () => {
+        slot.failedStarts = 0;
+        slot.retryAt = 0;
+      },
+      (error: unknown) => this.startFailed(slot, error),
+    );
+  }
+
+  /**
+   * A start in `slot` failed. The slot stays dead, and is tried again when calls queue, but not
+   * before its backoff: a start that fails (a module that cannot load, a memory limit) mostly fails
+   * again, and trying on every call that waits would spawn a worker or process per call.
+   */
+  private startFailed(slot: Slot, error: unknown): void {
+    slot.failedStarts++;
+    slot.retryAt = performance.now() + Math.min(START_RETRY_MAX_MS, START_RETRY_MS * 2 ** (slot.failedStarts - 1));
+    if (this.closed) return;
+    // With nothing left alive, the queued calls fail rather than wait forever.
+    if (this.slots.every((s) => s.state === 'dead')) {
+      for (const pending of this.queue.splice(0)) pending.reject(error);
+      return;
+    }
+    const running = this.members.length;
+    if (running > 0) this.reportStartFailure(error, running);
   }
 
   /**
@@ -317,9 +337,12 @@ export abstract class HostPool implements Tier {
   private grow(): void {
     let wanted = this.queue.length;
     for (const slot of this.slots) if (slot.state === 'starting') wanted--;
+    // Backoffs hold only while another member can take the calls: with none, waiting calls need a try
+    // (whose failure fails them) rather than a wait for a member that may never come.
+    const now = this.slots.some((s) => s.state !== 'dead') ? performance.now() : Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
       if (wanted <= 0) return;
-      if (slot.state !== 'dead') continue;
+      if (slot.state !== 'dead' || slot.retryAt > now) continue;
       this.replace(slot);
       wanted--;
     }
