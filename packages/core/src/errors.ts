@@ -128,6 +128,25 @@ export class ContainerUnavailableError extends FaastlaneError {
   }
 }
 
+/**
+ * A workflow was invoked while a worker thread, child process or container of a runtime was
+ * importing a function's module: the module runs a program when it is imported, which would run
+ * again in every host that imports it (and start hosts of its own). Declare functions in modules
+ * that only declare them, and start the program from another one.
+ */
+export class InvokedDuringImportError extends FaastlaneError {
+  readonly code = 'INVOKED_DURING_IMPORT';
+  readonly module: string;
+
+  constructor(workflow: string, module: string) {
+    super(
+      `Workflow ${workflow} was invoked while ${module} was being imported to run one of its functions here (a worker thread, child process or container): ` +
+        'that module runs a program when it is imported, and every host importing it would run it again. Declare functions in a module that only declares them.',
+    );
+    this.module = module;
+  }
+}
+
 /** The runtime was closed; it accepts no more invocations. */
 export class RuntimeClosedError extends FaastlaneError {
   readonly code = 'RUNTIME_CLOSED';

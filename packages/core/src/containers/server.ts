@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { FunctionHost } from '../hosting/function-host.js';
+import { importFunctionModule } from '../hosting/importing.js';
 import { fnKey, toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
 import { CallGate } from './call-gate.js';
 import { answerEncoding, CONTENT_TYPES, decodeBody, encodeBody, encodingOf, type BodyEncoding } from './codec.js';
@@ -188,7 +189,7 @@ export class ContainerServer {
     for (const module of [...modules, ...functions.map((f) => f.module)]) this.checkAllowed(module);
     try {
       for (const module of modules) {
-        await import(module);
+        await importFunctionModule(module);
         this.modules.add(module);
       }
       for (const fn of functions) {

@@ -2,6 +2,7 @@ import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/d
 import { lookupFunction } from '../functions/registry.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
 import { fnKey, wallClock, type FnRef, type RanSpan, type WireContext } from './wire.js';
+import { importFunctionModule } from './importing.js';
 
 /**
  * Runs declared functions by reference in whatever thread or process it lives in: imports the
@@ -44,7 +45,7 @@ export class FunctionHost {
   }
 
   private async create(fn: FnRef): Promise<Loaded> {
-    await import(fn.module);
+    await importFunctionModule(fn.module);
     const definition = lookupFunction(fn.module, fn.name);
     if (!definition) {
       throw new Error(`function "${fn.name}" is not declared by ${fn.module} (no @Fn class of that name was registered when it was imported)`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
-import { FaastlaneError, RuntimeClosedError, StepFailedError, WorkflowCancelledError } from '../errors.js';
+import { FaastlaneError, InvokedDuringImportError, RuntimeClosedError, StepFailedError, WorkflowCancelledError } from '../errors.js';
+import { functionModuleBeingImported } from '../hosting/importing.js';
 import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import type { BackoffSpec } from '../graph/ir.js';
 import { validateWorkflow } from '../graph/validate.js';
@@ -280,8 +281,10 @@ export class Runtime {
 
     // Checked now, not when the deferred run starts: a run accepted before `close()` must be awaited by it.
     const closed = this.closed;
+    const importing = functionModuleBeingImported();
     const run = async (): Promise<Out> => {
       if (closed) throw new RuntimeClosedError();
+      if (importing !== undefined) throw new InvokedDuringImportError(name, importing);
       const plan = this.plan(workflow);
       const started = performance.now();
       events.emit({ type: 'workflow.started' });

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { functionModuleBeingImported, importFunctionModule } from '../src/hosting/importing.js';
+
+describe('importFunctionModule', () => {
+  test("the module's own code sees that it is being imported, other code of the thread does not", async () => {
+    const url = new URL('./fixtures/records-import.mjs', import.meta.url).href;
+    let meanwhile: string | undefined = 'not looked';
+    const timer = setTimeout(() => (meanwhile = functionModuleBeingImported()), 5);
+    const mod = (await importFunctionModule(url)) as { atTop: string | undefined; afterAwait: string | undefined };
+    clearTimeout(timer);
+    expect(mod.atTop).toBe(url);
+    expect(mod.afterAwait).toBe(url);
+    // A call already running in the host (a timer here) may invoke a workflow of its own.
+    expect(meanwhile).toBeUndefined();
+    expect(functionModuleBeingImported()).toBeUndefined();
+  });
+});
+
+describe('a function module that runs a program when it is imported', () => {
+  test('fails the step that needed it at once, with InvokedDuringImportError, instead of running the program again in each worker', async () => {
+    const main = fileURLToPath(new URL('../../../test/fixtures/invokes-on-import-main.mjs', import.meta.url));
+    // Without the check, each worker's copy of the program started workers of its own: the call
+    // still hung after 45 s.
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [main], { timeout: 15_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+    );
+    const { error } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { error?: { name: string; stepPath: string; message: string } };
+    expect(error).toMatchObject({
+      name: 'StepFailedError',
+      stepPath: expect.stringMatching(/^doubles\/map\[\d\]\/double$/),
+      message: expect.stringMatching(/InvokedDuringImportError: Workflow doubles was invoked while .*invokes-on-import\.mjs was being imported/),
+    });
+  });
+});
