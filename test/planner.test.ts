@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { Measurements, planWorkflow, Runtime, UNISOLATED, WorkflowValidationError, type MachineInfo, type Plan, type PlanningContext, type TaskPlan } from '@faastlane/core';
-import { Fn, map, parallel, task, workflow } from '@faastlane/dsl';
+import { Fn, map, parallel, pipe, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn, KeepSecret, PlainIncrement, Produce, ReceiveInProcess, ReceiveOnThread } from '@faastlane/examples/tiers/functions';
 
 /** Declared in this TypeScript file: a worker could not import it. */
@@ -61,6 +61,10 @@ describe('placement', () => {
     const plan = planWorkflow(workflow('held').pipe(parallel(task(Unhinted), task(Unhinted))) as never, context({ measurements }));
     expect(plan.root.steps[0]).toMatchObject({ executor: 'event-loop', reason: expect.stringMatching(/no worker thread can load their functions \(.*not plain JavaScript.*\)/) });
     expect(new Set(plan.tasks().map((t) => t.placement))).toEqual(new Set(['main-thread']));
+    // A branch with a function a worker can load still sends it there; only the other stays here.
+    const mixed = planWorkflow(workflow('mixed').pipe(parallel(pipe(task(Burn), task(Unhinted)), pipe(task(Burn), task(Unhinted)))) as never, context({ measurements }));
+    expect(mixed.root.steps[0]).toMatchObject({ executor: 'worker-threads' });
+    expect(placements(mixed.tasks())).toMatchObject({ 'mixed/parallel[0]/Burn': 'worker-thread', 'mixed/parallel[0]/Unhinted': 'main-thread' });
   });
 
   test('measured-tiny CPU-bound branches stay on the event loop: a thread hop would cost more', () => {

@@ -16,6 +16,21 @@ describe('importFunctionModule', () => {
     expect(meanwhile).toBeUndefined();
     expect(functionModuleBeingImported()).toBeUndefined();
   });
+
+  test('what a module set up while it was imported no longer counts as importing once that import is over', async () => {
+    const ticks = (await importFunctionModule(new URL('./fixtures/ticks.mjs', import.meta.url).href)) as { onTick(listener: () => void): void; stop(): void };
+    const seen: (string | undefined)[] = [];
+    ticks.onTick(() => seen.push(functionModuleBeingImported()));
+    try {
+      // Another import under way (its top-level await lasts 20 ms): the interval ticks meanwhile.
+      await importFunctionModule(`${new URL('./fixtures/records-import.mjs', import.meta.url).href}?again`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      ticks.stop();
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((m) => m !== undefined)).toEqual([]);
+  });
 });
 
 describe('a function module that runs a program when it is imported', () => {

@@ -13,28 +13,41 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** One store per thread, however many copies of this package the thread loaded (a dist and a src, say). */
-const KEY = Symbol.for('faastlane.importingFunctionModule');
-const store = ((globalThis as { [KEY]?: AsyncLocalStorage<string> })[KEY] ??= new AsyncLocalStorage<string>());
+/** What code run by an import sees: the module, until the import is over. */
+interface Importing {
+  readonly module: string;
+  done: boolean;
+}
 
-/** Imports under way in this thread: the store is enabled only while there are some. */
-let inFlight = 0;
+/**
+ * One store and one count per thread, however many copies of this package the thread loaded (a
+ * dist and a src, say): both are shared through the global object.
+ */
+const KEY = Symbol.for('faastlane.importingFunctionModule');
+const shared = ((globalThis as { [KEY]?: { store: AsyncLocalStorage<Importing>; inFlight: number } })[KEY] ??= {
+  store: new AsyncLocalStorage<Importing>(),
+  inFlight: 0,
+});
 
 /**
  * Imports the module that declares a function, for a host that is to run it. The store is disabled
  * again once no import is under way: while enabled, `AsyncLocalStorage` hooks every promise of the
- * thread, and a host's calls are made of promises.
+ * thread, and a host's calls are made of promises. A timer or socket the module set up keeps what
+ * it saw: marked done, that no longer counts once the import is over, even while another one runs.
  */
 export async function importFunctionModule(module: string): Promise<unknown> {
-  inFlight++;
+  const importing: Importing = { module, done: false };
+  shared.inFlight++;
   try {
-    return await store.run(module, () => import(module));
+    return await shared.store.run(importing, () => import(module));
   } finally {
-    if (--inFlight === 0) store.disable();
+    importing.done = true;
+    if (--shared.inFlight === 0) shared.store.disable();
   }
 }
 
 /** The function module being imported by the code that asks, if any. */
 export function functionModuleBeingImported(): string | undefined {
-  return store.getStore();
+  const importing = shared.store.getStore();
+  return importing && !importing.done ? importing.module : undefined;
 }

@@ -364,7 +364,7 @@ interface BranchProfile {
   readonly cpu: 'bound' | 'io' | 'unknown';
   /** Sum of the measured mean times of its functions, or undefined if any is unmeasured. */
   readonly measuredMs: number | undefined;
-  /** Why a plain (not isolated) function of it cannot be loaded on a worker thread, if one cannot. */
+  /** Why its plain (not isolated) functions cannot be loaded on a worker thread, if none of them can. */
   readonly heldHere: string | undefined;
 }
 
@@ -402,14 +402,11 @@ function profileBranch(node: GraphNode, spec: (fn: string) => FnSpec | undefined
     const m = measurements.fn(fn);
     total = m && total !== undefined ? total + m.typicalMs : undefined;
   }
-  let heldHere: string | undefined;
-  for (const fn of fns) {
+  // Held only when none of its plain functions can go: one that can still runs on a worker.
+  const reasons = fns.flatMap((fn) => {
     const s = spec(fn);
-    const loadable = s && s.isolation === 'none' ? loadableElsewhere(s) : true;
-    if (loadable !== true) {
-      heldHere = loadable;
-      break;
-    }
-  }
+    return s && s.isolation === 'none' ? [loadableElsewhere(s)] : [];
+  });
+  const heldHere = reasons.length > 0 && reasons.every((r) => r !== true) ? (reasons[0] as string) : undefined;
   return { cpu, measuredMs: total, heldHere };
 }

@@ -104,6 +104,8 @@ export abstract class HostPool implements Tier {
   private closed = false;
   /** Whether a member's failed start was reported (once: a retried start mostly fails alike). */
   private startFailureReported = false;
+  /** Set while calls wait for a slot in its backoff (see `grow`). */
+  private growTimer: ReturnType<typeof setTimeout> | undefined;
 
   protected constructor(
     options: PoolOptions,
@@ -184,6 +186,7 @@ export abstract class HostPool implements Tier {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.growTimer);
     for (const pending of this.queue.splice(0)) pending.reject(new TierCrashError(this.kind, 'pool', 'the pool was closed before the call started'));
     const kills: Promise<void>[] = [];
     for (const slot of this.slots) {
@@ -340,12 +343,29 @@ export abstract class HostPool implements Tier {
     // Backoffs hold only while another member can take the calls: with none, waiting calls need a try
     // (whose failure fails them) rather than a wait for a member that may never come.
     const now = this.slots.some((s) => s.state !== 'dead') ? performance.now() : Number.POSITIVE_INFINITY;
+    let nextTry = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
       if (wanted <= 0) return;
-      if (slot.state !== 'dead' || slot.retryAt > now) continue;
+      if (slot.state !== 'dead') continue;
+      if (slot.retryAt > now) {
+        nextTry = Math.min(nextTry, slot.retryAt);
+        continue;
+      }
       this.replace(slot);
       wanted--;
     }
+    // Calls still wait: look again when a slot's backoff is over, in case no call settles before
+    // (the members may all be in long calls).
+    if (nextTry !== Number.POSITIVE_INFINITY) this.growLater(nextTry - now);
+  }
+
+  private growLater(ms: number): void {
+    if (this.growTimer !== undefined) return;
+    this.growTimer = setTimeout(() => {
+      this.growTimer = undefined;
+      if (!this.closed && this.queue.length > 0) this.grow();
+    }, Math.max(0, ms));
+    this.growTimer.unref();
   }
 
   private settle(slot: Slot, response: CallResponse): void {
