@@ -12,7 +12,7 @@ export interface HostPort {
 
 /**
  * Serves a pool from inside a worker thread or child process: answers `init` with `ready` once the
- * preloaded functions are loaded, and each `call` with a `result`.
+ * preloaded functions are loaded, and each `call` with a `result`; loads what `warm` names.
  *
  * Cancellation is not a message: the pool terminates the whole worker or process (a synchronous
  * runaway loop could not be interrupted otherwise), so the signal a function sees here never fires.
@@ -28,9 +28,13 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
       return;
     }
     port.post({ type: 'ready' }, []);
-    // After `ready`: a slow or failing one never holds up a member's start. A call that comes first
-    // waits for the same import; a failed one is tried again at its first call.
-    for (const fn of warm) host.load(fn).catch(() => undefined);
+    // After `ready`: a slow or failing one never holds up a member's start.
+    warmUp(warm);
+  };
+
+  /** Loads functions ahead of their first call. A call that comes first waits for the same import; a failed one is tried again at its first call. */
+  const warmUp = (fns: readonly FnRef[]): void => {
+    for (const fn of fns) host.load(fn).catch(() => undefined);
   };
 
   /** Runs the items of a batch in turn; a failure names its item. */
@@ -76,6 +80,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
 
   port.listen((message) => {
     if (message.type === 'init') void init(message.preload, message.warm ?? []);
+    else if (message.type === 'warm') warmUp(message.fns);
     else void call(message.request);
   });
 }

@@ -414,13 +414,12 @@ export abstract class HostPool implements Tier {
 }
 
 /**
- * Tells a member that is up to import `fns` ahead of their first call. It answers this second
- * `init` with a `ready` that the pool no longer reads. A member gone meanwhile is left to its exit
- * (its replacement loads them at start).
+ * Tells a member that is up to import `fns` ahead of their first call. A member gone meanwhile is
+ * left to its exit (its replacement loads them at start).
  */
 function tellToWarm(channel: Channel, fns: readonly FnRef[]): void {
   try {
-    channel.post({ type: 'init', preload: [], warm: fns }, []);
+    channel.post({ type: 'warm', fns }, []);
   } catch {
     // Gone: its exit is on its way.
   }

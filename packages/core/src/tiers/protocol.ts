@@ -13,6 +13,8 @@ export type ToHost =
    * failure to load one of them fails nothing: its first call reports it.
    */
   | { readonly type: 'init'; readonly preload: readonly FnRef[]; readonly warm?: readonly FnRef[] }
+  /** Later: load these too, ahead of their first call (`Tier.preload`). Not answered; a failure fails nothing. */
+  | { readonly type: 'warm'; readonly fns: readonly FnRef[] }
   /** Run one function call. The pool sends one at a time per host. */
   | { readonly type: 'call'; readonly request: CallRequest };
 
