@@ -4,6 +4,13 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 if (isMainThread) {
+  // Without the addon no call reaches native code, and the run would prove nothing.
+  const { addonStatus } = await import('../dist/index.js');
+  const status = addonStatus();
+  if (!status.loaded) {
+    console.error(`the native addon is not loaded: ${status.reason}`);
+    process.exit(2);
+  }
   const rounds = Number(process.argv[2] ?? 60);
   for (let round = 0; round < rounds; round++) {
     const worker = new Worker(new URL(import.meta.url), { workerData: round % 2 === 0 ? 'capabilities' : 'createDomain' });

@@ -48,7 +48,8 @@ function notTheEntry(url: URL, entry: string | undefined): true | string {
   return true;
 }
 
-let entryMemo: { readonly path: string | undefined } | undefined;
+/** `entryScript()` once worked out (`null`: no script, as under `node -e`). */
+let entryMemo: string | null | undefined;
 
 /**
  * The real path of the script this process was started with, if any; worked out once. `argv[1]` is
@@ -56,8 +57,8 @@ let entryMemo: { readonly path: string | undefined } | undefined;
  * `.js`, a folder's `index.js` or its package's `main`), and its links followed.
  */
 export function entryScript(): string | undefined {
-  entryMemo ??= { path: process.argv[1] ? resolveEntry(resolve(process.argv[1])) : undefined };
-  return entryMemo.path;
+  entryMemo ??= process.argv[1] ? resolveEntry(resolve(process.argv[1])) : null;
+  return entryMemo ?? undefined;
 }
 
 function resolveEntry(typed: string): string {

@@ -162,7 +162,7 @@ function refuseWhatNoContainerCanImport(workflow: Workflow<unknown, unknown>): v
   walkGraph(graph.root, graph.name, (node, path) => {
     const spec = node.kind === 'task' ? graph.functions[node.fn] : undefined;
     const importable = spec ? importableByContainers(spec) : true;
-    if (importable !== true) problems.push({ path, message: `${spec?.name} cannot run in a container of the function-per-container baseline: ${importable}` });
+    if (spec && importable !== true) problems.push({ path, message: `${spec.name} cannot run in a container of the function-per-container baseline: ${importable}` });
   });
   if (problems.length > 0) throw new WorkflowValidationError(problems);
 }
@@ -332,9 +332,8 @@ function placeGroup(
   if (context.workerThreads === 0) {
     return { executor: 'event-loop', reason: 'CPU-bound branches, but this runtime has no worker threads: on the event loop', spill: undefined };
   }
-  const held = profiles.find((p) => p.heldHere !== undefined)?.heldHere;
-  if (held !== undefined && profiles.every((p) => p.heldHere !== undefined)) {
-    return { executor: 'event-loop', reason: `CPU-bound branches, but no worker thread can load their functions (${held}): on the event loop`, spill: undefined };
+  if (profiles.every((p) => p.heldHere !== undefined)) {
+    return { executor: 'event-loop', reason: `CPU-bound branches, but no worker thread can load their functions (${profiles[0]?.heldHere}): on the event loop`, spill: undefined };
   }
   const threads = `CPU-bound branches on ${context.workerThreads} worker thread(s) (one per vCPU this process may use)`;
   return { executor: 'worker-threads', reason: threads, spill: spillDecision(profiles, width, context) };

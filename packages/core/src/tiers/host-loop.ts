@@ -20,7 +20,7 @@ export interface HostPort {
 export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost()): void {
   const neverAborted = new AbortController().signal;
 
-  const init = async (preload: readonly FnRef[], warm: readonly FnRef[]): Promise<void> => {
+  const init = async (preload: readonly FnRef[]): Promise<void> => {
     try {
       await Promise.all(preload.map((fn) => host.load(fn)));
     } catch (error) {
@@ -28,8 +28,6 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
       return;
     }
     port.post({ type: 'ready' }, []);
-    // After `ready`: a slow or failing one never holds up a member's start.
-    warmUp(warm);
   };
 
   /** Loads functions ahead of their first call. A call that comes first waits for the same import; a failed one is tried again at its first call. */
@@ -79,7 +77,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
   };
 
   port.listen((message) => {
-    if (message.type === 'init') void init(message.preload, message.warm ?? []);
+    if (message.type === 'init') void init(message.preload);
     else if (message.type === 'warm') warmUp(message.fns);
     else void call(message.request);
   });

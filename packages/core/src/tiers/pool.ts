@@ -208,8 +208,6 @@ export abstract class HostPool implements Tier {
   /** Starts a worker or process in `slot`; resolves once it answered `ready`. */
   private launch(slot: Slot): Promise<void> {
     slot.state = 'starting';
-    // What it is told to warm at start; `preload()` while it starts adds to the pool's list (appending).
-    const warmedAtStart = this.warmFunctions.length;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const fail = (error: Error): void => {
@@ -232,9 +230,8 @@ export abstract class HostPool implements Tier {
             clearTimeout(timer);
             slot.state = 'idle';
             channel.unref();
-            // Functions preloaded while it started (`preload()` tells only the members that are up).
-            const added = this.warmFunctions.slice(warmedAtStart);
-            if (added.length > 0) tellToWarm(channel, added);
+            // Up: what `preload()` asked for so far, including while it started (it tells only members that are up).
+            if (this.warmFunctions.length > 0) tellToWarm(channel, this.warmFunctions);
             resolve();
             this.dispatch();
           } else if (message.type === 'failed') {
@@ -254,7 +251,7 @@ export abstract class HostPool implements Tier {
         void channel.kill();
       }, this.startTimeoutMs);
       try {
-        channel.post({ type: 'init', preload: this.startupFunctions, warm: this.warmFunctions }, []);
+        channel.post({ type: 'init', preload: this.startupFunctions }, []);
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));
         void channel.kill();

@@ -8,12 +8,9 @@ import type { CallRequest, CallResponse, FnRef, WireError } from '../hosting/wir
 
 /** Pool -> host. */
 export type ToHost =
-  /**
-   * First message: load `preload`, then answer `ready` (or `failed`). `warm` are loaded too, but a
-   * failure to load one of them fails nothing: its first call reports it.
-   */
-  | { readonly type: 'init'; readonly preload: readonly FnRef[]; readonly warm?: readonly FnRef[] }
-  /** Later: load these too, ahead of their first call (`Tier.preload`). Not answered; a failure fails nothing. */
+  /** First message: load `preload`, then answer `ready` (or `failed`: the member is useless). */
+  | { readonly type: 'init'; readonly preload: readonly FnRef[] }
+  /** Once `ready`: load these too, ahead of their first call (`Tier.preload`). Not answered; a failure fails nothing (the first call reports it). */
   | { readonly type: 'warm'; readonly fns: readonly FnRef[] }
   /** Run one function call. The pool sends one at a time per host. */
   | { readonly type: 'call'; readonly request: CallRequest };
