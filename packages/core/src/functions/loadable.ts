@@ -11,10 +11,12 @@ import type { FnSpec } from '../graph/ir.js';
 
 /** `true` when the module declaring `spec` can be loaded on another thread or in another process, else why not. */
 export function loadableElsewhere(spec: FnSpec, entry: string | undefined = entryScript()): true | string {
-  const url = moduleUrl(spec);
-  if (typeof url === 'string') return url;
-  if (!/\.(m|c)?js$/.test(url.pathname)) return `its module ${url.href} is not plain JavaScript (compile it to load it in a worker)`;
-  return notTheEntry(url, entry);
+  return remembered(loadable, spec, entry, () => {
+    const url = moduleUrl(spec);
+    if (typeof url === 'string') return url;
+    if (!/\.(m|c)?js$/.test(url.pathname)) return `its module ${url.href} is not plain JavaScript (compile it to load it in a worker)`;
+    return notTheEntry(url, entry);
+  });
 }
 
 /**
@@ -23,8 +25,31 @@ export function loadableElsewhere(spec: FnSpec, entry: string | undefined = entr
  * files of its own: what it can import is up to it.)
  */
 export function importableByContainers(spec: FnSpec, entry: string | undefined = entryScript()): true | string {
-  const url = moduleUrl(spec);
-  return typeof url === 'string' ? url : notTheEntry(url, entry);
+  return remembered(importable, spec, entry, () => {
+    const url = moduleUrl(spec);
+    return typeof url === 'string' ? url : notTheEntry(url, entry);
+  });
+}
+
+/**
+ * Verdicts by function spec (and the entry they were worked out for): the planner asks about every
+ * task of every plan it makes, and parsing the module's URL and its path each time took a tenth of a
+ * run of FINRA-5's trivial-function shape (a cached plan is looked at again every 64 calls).
+ */
+const loadable = new WeakMap<FnSpec, Verdict>();
+const importable = new WeakMap<FnSpec, Verdict>();
+
+interface Verdict {
+  readonly entry: string | undefined;
+  readonly verdict: true | string;
+}
+
+function remembered(verdicts: WeakMap<FnSpec, Verdict>, spec: FnSpec, entry: string | undefined, work: () => true | string): true | string {
+  const known = verdicts.get(spec);
+  if (known !== undefined && known.entry === entry) return known.verdict;
+  const verdict = work();
+  verdicts.set(spec, { entry, verdict });
+  return verdict;
 }
 
 /** The URL of the module declaring `spec`, or why there is none. */
