@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Runtime, type Workflow, type WorkflowEvent } from '@faastlane/core';
 import { map, parallel, task, workflow } from '@faastlane/dsl';
@@ -28,6 +29,22 @@ describe('where each function ran, and the gaps between them', () => {
     const [a, b] = done;
     if (a?.type !== 'step.completed' || b?.type !== 'step.completed') throw new Error('no events');
     expect(b.ran!.start).toBeGreaterThanOrEqual(a.ran!.end);
+  });
+
+  test("spans are on the runtime thread's performance.now() clock, also for a function that ran in a child process", async () => {
+    const wf = workflow('spans-clock').pipe(task(Produce), task(ReceiveInProcess));
+    const before = performance.now();
+    const events = await run(wf, 1024);
+    const after = performance.now();
+    expect([...rt.plan(wf).tasks()].map((t) => t.placement)).toEqual(['main-thread', 'child-process']);
+    const spans = events.flatMap((e) => (e.type === 'step.completed' && e.ran ? [e.ran] : []));
+    expect(spans).toHaveLength(2);
+    // Not ms since the epoch (whose doubles resolve only 0.24 us): the clock the caller reads too.
+    for (const span of spans) {
+      expect(span.start).toBeGreaterThanOrEqual(before);
+      expect(span.end).toBeGreaterThanOrEqual(span.start);
+      expect(span.end).toBeLessThanOrEqual(after);
+    }
   });
 
   test('a sequence has one gap per hop; a step after a group waits for its last branch; a fan-out counts its first', async () => {

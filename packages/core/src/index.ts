@@ -33,7 +33,7 @@ export { POOL_START_FAILED } from './tiers/pool.js';
 export { WorkerPool, type WorkerPoolOptions } from './tiers/worker-pool.js';
 export { ProcessPool, type ProcessPoolOptions } from './tiers/process-pool.js';
 export { FunctionHost, type HostedCall } from './hosting/function-host.js';
-export { RemoteError, wallClock, type RanSpan, type FnRef, type WireContext, type CallRequest, type CallResponse, type WireError } from './hosting/wire.js';
+export { RemoteError, wallClock, type WireSpan, type FnRef, type WireContext, type CallRequest, type CallResponse, type WireError } from './hosting/wire.js';
 export type * from './runtime/events.js';
 export type { WorkflowRun } from './runtime/run.js';
 export { DEFAULT_BACKOFF } from './runtime/backoff.js';

@@ -1,7 +1,7 @@
 import type { FnContext, FnDefinition, FnHeap, FnInstance } from '../functions/definition.js';
 import { lookupFunction } from '../functions/registry.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
-import { fnKey, wallClock, type FnRef, type RanSpan, type WireContext } from './wire.js';
+import { fnKey, wallClock, type FnRef, type WireSpan, type WireContext } from './wire.js';
 import { importFunctionModule } from './importing.js';
 
 /**
@@ -59,7 +59,7 @@ export class FunctionHost {
 /** What `FunctionHost.call` returns: the function's output and its span where it ran. */
 export interface HostedCall {
   readonly output: unknown;
-  readonly ran: RanSpan;
+  readonly ran: WireSpan;
 }
 
 /** A loaded function: its definition and its one warm instance (made at its first call). */

@@ -37,7 +37,7 @@ export interface CallRequest {
 /** What a batch call returns: each item's output and when it ran where it ran (its time is the span's length). */
 export interface BatchOutput {
   readonly outputs: unknown[];
-  readonly ran: RanSpan[];
+  readonly ran: WireSpan[];
 }
 
 /** The error of a batch call names the item that failed (the items before it succeeded, the rest did not run). */
@@ -46,11 +46,11 @@ export interface BatchFailure {
 }
 
 /**
- * When a function ran, where it ran: ms since the epoch, read as `performance.timeOrigin +
- * performance.now()` so that the threads and processes of one machine agree. The runtime uses it to
- * measure function interaction latency (one function's end to the next one's start).
+ * When a function ran, where it ran, as it crosses a boundary: ms since the epoch, read as
+ * `performance.timeOrigin + performance.now()` so that the threads and processes of one machine
+ * agree. The runtime turns it into a `RanSpan` on its own clock ({@link spanHere}).
  */
-export interface RanSpan {
+export interface WireSpan {
   readonly start: number;
   readonly end: number;
 }
@@ -59,16 +59,19 @@ export interface RanSpan {
 const timeOrigin = performance.timeOrigin;
 
 /**
- * The clock of `RanSpan`. A double near 1.8e12 ms resolves 2^-12 ms (about 0.24 us): gaps between
- * spans come in steps of that size.
+ * The clock of `WireSpan`. A double near 1.8e12 ms resolves 2^-12 ms (about 0.24 us), which is why
+ * spans on the runtime's own thread stay on `performance.now()` (see `RanSpan`).
  */
 export const wallClock = (): number => wallClockAt(performance.now());
 
 /** `wallClock()` at `now`, a `performance.now()` already read (one clock read serves both clocks). */
 export const wallClockAt = (now: number): number => timeOrigin + now;
 
+/** A span stamped elsewhere, on this thread's `performance.now()` clock (the clock of `RanSpan`). */
+export const spanHere = (span: WireSpan): { start: number; end: number } => ({ start: span.start - timeOrigin, end: span.end - timeOrigin });
+
 export type CallResponse =
-  | { readonly id: number; readonly ok: true; readonly output: unknown; readonly ran?: RanSpan }
+  | { readonly id: number; readonly ok: true; readonly output: unknown; readonly ran?: WireSpan }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 /** An error as it crosses a boundary: enough to rebuild a useful `Error` on the other side. */

@@ -1,11 +1,24 @@
 import type { FaastlaneError } from '../errors.js';
-import type { RanSpan } from '../hosting/wire.js';
 
 interface EventBase {
   readonly runId: string;
   readonly workflow: string;
-  /** Wall-clock time of the event, ms since the epoch. */
+  /**
+   * When the event happened, ms since the epoch: `performance.timeOrigin + performance.now()` of the
+   * runtime's thread (monotonic within a process, and a fraction of a ms finer than `Date.now()`).
+   */
   readonly at: number;
+}
+
+/**
+ * When a function ran, where it ran, on the clock of `performance.now()` in the thread that runs the
+ * runtime (add `performance.timeOrigin` for ms since the epoch). A function on that thread is stamped
+ * there to the clock's full resolution; one on another thread, process or container is stamped where
+ * it ran, in ms since the epoch (a double of that size resolves about 0.24 us), and moved to this clock.
+ */
+export interface RanSpan {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface WorkflowStartedEvent extends EventBase {
@@ -32,7 +45,7 @@ export interface StepCompletedEvent extends EventBase {
   /** The step's time as the runtime saw it: the function's run plus any hop to where it ran. */
   readonly durationMs: number;
   /**
-   * When the function itself ran, where it ran (ms since the epoch, comparable across this machine's
+   * When the function itself ran, where it ran (see `RanSpan`: comparable across this machine's
    * threads and processes): the gap from one function's `end` to the next one's `start` is their
    * interaction latency.
    */

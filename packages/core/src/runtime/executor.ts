@@ -6,7 +6,8 @@ import type { BackoffSpec } from '../graph/ir.js';
 import { stepPath } from '../graph/paths.js';
 import type { Measurements } from '../planner/measurements.js';
 import { type CatchPlan, type ChoicePlan, type GroupPlan, type LanePlan, type Placement, type RetryPlan, type StepPlan, type TaskPlan, type TimeoutPlan } from '../planner/plan.js';
-import { wallClockAt, type RanSpan } from '../hosting/wire.js';
+import { spanHere } from '../hosting/wire.js';
+import type { RanSpan } from './events.js';
 import type { Tier } from '../tiers/tier.js';
 import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
@@ -36,15 +37,15 @@ export interface ExecutionEnv {
   readonly domains?: DomainManager;
 }
 
-/** When a function ran, where it ran (wall clock, ms since the epoch): filled in as the attempt goes. */
+/**
+ * When a function ran, where it ran (the clock of `RanSpan`): filled in as the attempt goes. For a
+ * function on this thread these are the attempt's own clock reads (`performance.now()` just before
+ * `run` and when its result was there), which serve its measured times and events too: each read
+ * between two functions is part of their hand-off.
+ */
 interface Ran {
   start?: number;
   end?: number;
-}
-
-/** `performance.now()` when `run` was called, for the call's measured durations. */
-interface Clock {
-  started: number;
 }
 
 /** What every attempt of one task shares. */
@@ -123,8 +124,8 @@ export class Executor {
   private tryTask(call: TaskCall, attempt: number): unknown {
     const { def, placement, input, path, cancel } = call;
     if (cancel.aborted) throw cancel.reason;
-    this.env.events.stepStarted(path, attempt);
     const started = performance.now();
+    this.env.events.stepStarted(path, attempt, started);
     const ran: Ran = {};
     let out: unknown;
     try {
@@ -200,11 +201,14 @@ export class Executor {
 
   private completed(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
     const { def, placement, path } = call;
-    const durationMs = performance.now() - started;
+    const here = placement === 'main-thread' || placement === 'domain';
+    // Here, the function's end was the last clock read: no need for another.
+    const now = here && ran.end !== undefined ? ran.end : performance.now();
+    const durationMs = now - started;
     // `ran` holds just the span once both ends are in: the event carries it as it is.
     const span = ran.start !== undefined && ran.end !== undefined ? (ran as RanSpan) : undefined;
-    this.env.events.stepCompleted(path, attempt, durationMs, span);
-    if (span && placement !== 'main-thread' && placement !== 'domain') {
+    this.env.events.stepCompleted(path, attempt, durationMs, span, now);
+    if (span && !here) {
       // Off this thread the round trip mixes the function's own time (measured where it ran)
       // with the hop there and back (and any queueing): each is recorded for what it is.
       const ownMs = span.end - span.start;
@@ -239,49 +243,43 @@ export class Executor {
   private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran): unknown {
     const timeoutMs = def.spec.timeoutMs;
     if (timeoutMs === undefined) {
-      const clock: Clock = { started: 0 };
-      const result = this.invoke(def, input, path, attempt, cancel, inDomain, ran, clock);
-      return this.measured(def.spec.name, result, clock.started, ran, cancel);
+      const result = this.invoke(def, input, path, attempt, cancel, inDomain, ran);
+      return this.measured(def.spec.name, result, ran, cancel);
     }
 
     let timeout: StepTimeoutError | undefined;
     const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt));
     const own = cancel.timeout(timeoutMs, timedOut);
-    const clock: Clock = { started: 0 };
     let result: unknown;
     try {
-      result = this.invoke(def, input, path, attempt, own, inDomain, ran, clock);
+      result = this.invoke(def, input, path, attempt, own, inDomain, ran);
     } catch (error) {
       own.dispose();
       throw error;
     }
     if (!isThenable(result)) {
       own.dispose();
+      const output = this.measured(def.spec.name, result, ran, cancel);
       // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
-      if (performance.now() - clock.started > timeoutMs) throw timedOut();
-      return this.measured(def.spec.name, result, clock.started, ran, cancel);
+      if ((ran.end as number) - (ran.start as number) > timeoutMs) throw timedOut();
+      return output;
     }
-    return this.measured(def.spec.name, result, clock.started, ran, own, () => own.dispose());
+    return this.measured(def.spec.name, result, ran, own, () => own.dispose());
   }
 
   /** Calls `run` (in the function's domain when `inDomain`). */
-  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran, clock: Clock): unknown {
-    if (!inDomain) return this.callRun(def, input, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP, ran, clock);
+  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran): unknown {
+    if (!inDomain) return this.callRun(def, input, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP, ran);
     const domains = this.env.domains;
     if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
-    return domains.run(def.spec.name, path, (heap, shared) => this.callRun(def, input, path, attempt, cancel, heap, shared, ran, clock));
+    return domains.run(def.spec.name, path, (heap, shared) => this.callRun(def, input, path, attempt, cancel, heap, shared, ran));
   }
 
-  /**
-   * Makes the instance (at the first call) and the context, then calls `run`, stamping `ran.start`
-   * and `clock.started` just before with one clock read.
-   */
-  private callRun(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, heap: FnHeap, shared: FnHeap, ran: Ran, clock: Clock): unknown {
+  /** Makes the instance (at the first call) and the context, then calls `run`, stamping `ran.start` just before. */
+  private callRun(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, heap: FnHeap, shared: FnHeap, ran: Ran): unknown {
     const instance = this.env.instance(def);
     const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
-    const now = performance.now();
-    clock.started = now;
-    ran.start = wallClockAt(now);
+    ran.start = performance.now();
     return instance.run(input as never, context);
   }
 
@@ -291,18 +289,19 @@ export class Executor {
    * functions from I/O-bound ones. A pending result is raced against `cancel` (`cleanup` runs when
    * the race is over).
    */
-  private measured(name: string, result: unknown, started: number, ran: Ran, cancel: CancelScope, cleanup?: () => void): unknown {
+  private measured(name: string, result: unknown, ran: Ran, cancel: CancelScope, cleanup?: () => void): unknown {
     const returned = performance.now();
+    const started = ran.start as number;
     const syncMs = returned - started;
     if (!isThenable(result)) {
-      ran.end = wallClockAt(returned);
+      ran.end = returned;
       this.env.measurements.recordCall(name, syncMs, syncMs);
       if (cancel.aborted) throw cancel.reason;
       return result;
     }
     return raceAbort(result, cancel, cleanup, () => {
       const settled = performance.now();
-      ran.end = wallClockAt(settled);
+      ran.end = settled;
       this.env.measurements.recordCall(name, settled - started, syncMs);
     });
   }
@@ -339,8 +338,9 @@ export class Executor {
         transfer,
         keep,
         onRan: (span) => {
-          ran.start = span.start;
-          ran.end = span.end;
+          const here = spanHere(span);
+          ran.start = here.start;
+          ran.end = here.end;
         },
       });
     } catch (error) {

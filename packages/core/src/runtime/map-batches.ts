@@ -1,6 +1,6 @@
 import { stepPath } from '../graph/paths.js';
 import type { FnDefinition } from '../functions/definition.js';
-import { RemoteError, type BatchOutput } from '../hosting/wire.js';
+import { RemoteError, spanHere, type BatchOutput } from '../hosting/wire.js';
 import type { GroupPlan, TaskPlan } from '../planner/plan.js';
 import type { Tier } from '../tiers/tier.js';
 import { raceAbort } from './abort.js';
@@ -58,8 +58,8 @@ export async function mapInBatches(
   const chunk = async (from: number): Promise<void> => {
     const to = Math.min(items.length, from + size);
     const chunkPaths = paths.slice(from, to);
-    for (const path of chunkPaths) env.events.stepStarted(path, 1);
     const started = performance.now();
+    for (const path of chunkPaths) env.events.stepStarted(path, 1, started);
     try {
       const out = (await raceAbort(
         tier.call({
@@ -73,12 +73,13 @@ export async function mapInBatches(
         }),
         cancel,
       )) as BatchOutput;
+      const now = performance.now();
       out.outputs.forEach((output, k) => {
         results[from + k] = output;
-        const span = out.ran[k];
+        const span = spanHere(out.ran[k]);
         const durationMs = span.end - span.start;
         env.measurements.recordCall(def.spec.name, durationMs);
-        env.events.stepCompleted(chunkPaths[k] ?? scope, 1, durationMs, span);
+        env.events.stepCompleted(chunkPaths[k] ?? scope, 1, durationMs, span, now);
       });
     } catch (raw) {
       // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.

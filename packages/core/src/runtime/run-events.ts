@@ -1,7 +1,7 @@
 import type { Subject } from 'rxjs';
-import type { RanSpan } from '../hosting/wire.js';
+import { wallClock, wallClockAt } from '../hosting/wire.js';
 import type { EventLog } from './event-log.js';
-import type { EventBody, WorkflowEvent } from './events.js';
+import type { EventBody, RanSpan, WorkflowEvent } from './events.js';
 
 /**
  * What one run reports, and to whom: the run's own `events$` (when it was started with `start`, kept
@@ -26,14 +26,18 @@ export class RunEvents {
     return this.log !== undefined || this.all.observed;
   }
 
-  stepStarted(path: string, attempt: number): void {
-    if (this.observed) this.send({ type: 'step.started', runId: this.runId, workflow: this.workflow, at: Date.now(), path, attempt });
+  /** `now`: `performance.now()` as the step starts (the step's clock read serves its event too). */
+  stepStarted(path: string, attempt: number, now: number): void {
+    if (this.observed) this.send({ type: 'step.started', runId: this.runId, workflow: this.workflow, at: wallClockAt(now), path, attempt });
   }
 
-  /** `ran`: when the function ran where it ran, if that is known (not for a call that never reached it). */
-  stepCompleted(path: string, attempt: number, durationMs: number, ran: RanSpan | undefined): void {
+  /**
+   * `ran`: when the function ran where it ran, if that is known (not for a call that never reached it);
+   * `now`: `performance.now()` as the step completed.
+   */
+  stepCompleted(path: string, attempt: number, durationMs: number, ran: RanSpan | undefined, now: number): void {
     if (!this.observed) return;
-    const at = Date.now();
+    const at = wallClockAt(now);
     this.send(
       ran
         ? { type: 'step.completed', runId: this.runId, workflow: this.workflow, at, path, attempt, durationMs, ran }
@@ -43,7 +47,7 @@ export class RunEvents {
 
   /** Any other event: `body` and the run's fields. */
   emit(body: EventBody): void {
-    if (this.observed) this.send(Object.assign({ runId: this.runId, workflow: this.workflow, at: Date.now() }, body) as WorkflowEvent);
+    if (this.observed) this.send(Object.assign({ runId: this.runId, workflow: this.workflow, at: wallClock() }, body) as WorkflowEvent);
   }
 
   private send(event: WorkflowEvent): void {

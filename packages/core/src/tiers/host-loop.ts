@@ -1,5 +1,5 @@
 import { FunctionHost } from '../hosting/function-host.js';
-import { toWireError, type BatchOutput, type CallRequest, type CallResponse, type FnRef, type RanSpan } from '../hosting/wire.js';
+import { toWireError, type BatchOutput, type CallRequest, type CallResponse, type FnRef, type WireSpan } from '../hosting/wire.js';
 import type { FromHost, ToHost } from './protocol.js';
 import { collectTransferables } from './transferables.js';
 
@@ -39,7 +39,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
   const batch = async (request: CallRequest, paths: readonly string[]): Promise<BatchOutput> => {
     const items = request.input as readonly unknown[];
     const outputs: unknown[] = [];
-    const ran: RanSpan[] = [];
+    const ran: WireSpan[] = [];
     for (let i = 0; i < items.length; i++) {
       try {
         const done = await host.call(request.fn, items[i], { ...request.ctx, stepPath: paths[i] ?? request.ctx.stepPath }, neverAborted);
@@ -54,7 +54,7 @@ export function serveHost(port: HostPort, host: FunctionHost = new FunctionHost(
 
   const call = async (request: CallRequest): Promise<void> => {
     let failure: CallResponse;
-    let ran: RanSpan | undefined;
+    let ran: WireSpan | undefined;
     try {
       let output: unknown;
       if (request.batch) output = await batch(request, request.batch);

@@ -1,4 +1,4 @@
-import type { FnRef, RanSpan, WireContext } from '../hosting/wire.js';
+import type { FnRef, WireSpan, WireContext } from '../hosting/wire.js';
 
 /** One call of a function on a tier. */
 export interface TierCall {
@@ -25,7 +25,7 @@ export interface TierCall {
    */
   readonly batch?: readonly string[];
   /** Told when and how long the function ran where it ran (not for batches: `BatchOutput.ran`). */
-  readonly onRan?: (span: RanSpan) => void;
+  readonly onRan?: (span: WireSpan) => void;
 }
 
 /**
