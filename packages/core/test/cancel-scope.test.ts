@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { raceAbort, sleep } from '../src/runtime/abort.js';
+import { raceAbort, raceAbortThen, sleep } from '../src/runtime/abort.js';
 import { CancelScope } from '../src/runtime/cancel-scope.js';
 
 describe('CancelScope', () => {
@@ -81,9 +81,8 @@ describe('CancelScope', () => {
   test('raceAbort and sleep reject with the reason when the scope aborts, and settle normally otherwise', async () => {
     const run = new CancelScope();
     const group = run.child();
-    const seen: number[] = [];
-    await expect(raceAbort(Promise.resolve(1), group, undefined, (v) => seen.push(v))).resolves.toBe(1);
-    expect(seen).toEqual([1]);
+    await expect(raceAbort(Promise.resolve(1), group)).resolves.toBe(1);
+    await expect(raceAbort(3, group)).resolves.toBe(3);
     const never = raceAbort(new Promise(() => undefined), group);
     const napping = sleep(60_000, group);
     run.abort(new Error('cancelled'));
@@ -91,5 +90,24 @@ describe('CancelScope', () => {
     await expect(napping).rejects.toThrow('cancelled');
     await expect(sleep(1, new CancelScope())).resolves.toBeUndefined();
     await expect(raceAbort(Promise.resolve(2), group)).rejects.toThrow('cancelled');
+    await expect(raceAbort(4, group)).rejects.toThrow('cancelled');
+  });
+
+  test('raceAbortThen settles with what its handlers make of the value, the failure or the abort, and cleans up once', async () => {
+    let cleaned = 0;
+    const cleanup = (): void => void cleaned++;
+    const twice = (v: number): number => v * 2;
+    const named = (e: unknown): string => `failed: ${(e as Error).message}`;
+    await expect(raceAbortThen(Promise.resolve(2), new CancelScope(), cleanup, twice, named)).resolves.toBe(4);
+    await expect(raceAbortThen(Promise.reject(new Error('x')), new CancelScope(), cleanup, twice, named)).resolves.toBe('failed: x');
+    // A handler that throws rejects; one that returns a promise is waited on.
+    await expect(raceAbortThen(Promise.resolve(1), new CancelScope(), cleanup, () => { throw new RangeError('no'); }, named)).rejects.toThrow(RangeError);
+    await expect(raceAbortThen(Promise.resolve(1), new CancelScope(), cleanup, (v) => Promise.resolve(v + 1), named)).resolves.toBe(2);
+    const scope = new CancelScope();
+    const pending = raceAbortThen(new Promise<number>(() => undefined), scope, cleanup, twice, named);
+    scope.abort(new Error('stop'));
+    await expect(pending).resolves.toBe('failed: stop');
+    await expect(raceAbortThen(Promise.resolve(1), scope, cleanup, twice, named)).resolves.toBe('failed: stop');
+    expect(cleaned).toBe(6);
   });
 });

@@ -7,21 +7,40 @@ import type { CancelScope } from './cancel-scope.js';
 
 /**
  * Resolves or rejects like `value`, or rejects with the scope's reason as soon as it aborts;
- * `cleanup` runs once, when either happens. This races every pending step. `onValue` sees the value
- * in the turn that resolves the race (the executor stamps a function's end there, so that the next
- * step waits on no further `then`).
+ * `cleanup` runs once, when either happens. This races every wait of a run.
  */
-export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, cleanup?: () => void, onValue?: (value: T) => void): Promise<T> {
-  if (scope.aborted) {
-    cleanup?.();
-    return Promise.reject(scope.reason);
-  }
+export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, cleanup?: () => void): Promise<T> {
   if (!isThenable(value)) {
-    onValue?.(value);
     cleanup?.();
-    return Promise.resolve(value);
+    return scope.aborted ? Promise.reject(scope.reason) : Promise.resolve(value);
   }
-  return new Promise<T>((resolve, reject) => {
+  return raceAbortThen(value, scope, cleanup, same, rethrow);
+}
+
+const same = <T>(value: T): T => value;
+const rethrow = (reason: unknown): never => {
+  throw reason;
+};
+
+/**
+ * Races `value` against the scope as `raceAbort` does, but what the race settles with is worked out
+ * in the turn the value (or the abort) comes in, before anything waiting on the race is told: `onValue(value)` or `onError(reason)`, either of
+ * which may throw, or return a promise to wait on. The executor ends a function's step and starts
+ * the next one there, so that no `then` stands between one function's end and the next one's start.
+ */
+export function raceAbortThen<T, R>(
+  value: PromiseLike<T>,
+  scope: CancelScope,
+  cleanup: (() => void) | undefined,
+  onValue: (value: T) => R | PromiseLike<R>,
+  onError: (reason: unknown) => R | PromiseLike<R>,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    if (scope.aborted) {
+      cleanup?.();
+      settleWith(resolve, reject, onError, scope.reason);
+      return;
+    }
     let done = false;
     const finish = (): boolean => {
       if (done) return false;
@@ -31,19 +50,26 @@ export function raceAbort<T>(value: T | PromiseLike<T>, scope: CancelScope, clea
       return true;
     };
     const unwatch = scope.watch(() => {
-      if (finish()) reject(scope.reason);
+      if (finish()) settleWith(resolve, reject, onError, scope.reason);
     });
     value.then(
       (v) => {
-        if (!finish()) return;
-        onValue?.(v);
-        resolve(v);
+        if (finish()) settleWith(resolve, reject, onValue, v);
       },
       (e: unknown) => {
-        if (finish()) reject(e);
+        if (finish()) settleWith(resolve, reject, onError, e);
       },
     );
   });
+}
+
+/** Settles a promise with what `work(input)` returns, or with what it throws. */
+function settleWith<A, R>(resolve: (value: R | PromiseLike<R>) => void, reject: (reason: unknown) => void, work: (input: A) => R | PromiseLike<R>, input: A): void {
+  try {
+    resolve(work(input));
+  } catch (error) {
+    reject(error);
+  }
 }
 
 /** Waits `ms`, or rejects with the scope's reason if it aborts first. */

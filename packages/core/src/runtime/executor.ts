@@ -13,7 +13,7 @@ import type { DomainManager } from '../domains/manager.js';
 import { PLAIN_HEAP } from '../domains/heaps.js';
 import { branchMode, keeping, keepingShared, keepProtected, TOP, type LaneMode } from './lane-mode.js';
 import type { Workflow } from '../workflow.js';
-import { isThenable, raceAbort, sleep } from './abort.js';
+import { isThenable, raceAbort, raceAbortThen, sleep } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
 import { StepContext } from './step-context.js';
 import { backoffDelay } from './backoff.js';
@@ -58,10 +58,25 @@ interface TaskCall {
   readonly mode: LaneMode;
 }
 
+/** One attempt of a task, as it goes. */
+interface Attempt {
+  readonly call: TaskCall;
+  /** Counted from 1. */
+  readonly number: number;
+  /** `performance.now()` as the attempt started (its input check and any hop count in its time). */
+  readonly started: number;
+  readonly ran: Ran;
+}
+
 /**
  * Runs a plan. Walks the plan tree, passing each step's output to the next step as the same
  * reference (no copy, no serialisation). Every wait races the run's cancellation, so that a
  * cancelled run or a timed-out step never hangs its caller.
+ *
+ * A step returns its output when it finished synchronously (the lane goes on at once), or a promise
+ * of it. A pending step settles that promise in the turn its output comes in: its function's result,
+ * or its group's last branch (no `then` chain or `Promise.all` in between), so that the next step
+ * starts one turn later.
  */
 export class Executor {
   constructor(private readonly env: ExecutionEnv) {}
@@ -80,6 +95,10 @@ export class Executor {
    * this thread) hands its output straight to the next one, with no promise or microtask between
    * them; the first step that is pending returns a promise of the rest of the lane. The result is
    * the lane's output, or a promise of it; a synchronous failure throws.
+   *
+   * (Handing the rest of the lane to the pending step, to run in the turn its output comes in, saved
+   * that one turn on trivial functions, but made sentiment's hand-offs after its 200-item map
+   * 2 us -> 7 us: V8 compiled this loop worse. Measured and dropped.)
    */
   private steps(steps: readonly StepPlan[], from: number, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     let value = input;
@@ -112,7 +131,7 @@ export class Executor {
     }
   }
 
-  /** A function call, with its retries: the output, or a promise of it when the call did not finish synchronously. */
+  /** A function call, with its retries: the output, or a promise (see `tryTask`) when the call did not finish synchronously. */
   private task(plan: TaskPlan, input: unknown, path: string, cancel: CancelScope, mode: LaneMode): unknown {
     const def = this.env.workflow.functions.get(plan.fn);
     if (!def) throw new WorkflowValidationError([{ path, message: `unknown function "${plan.fn}"` }]);
@@ -120,29 +139,28 @@ export class Executor {
     return this.tryTask({ def, placement, input, path, cancel, mode }, 1);
   }
 
-  /** One attempt of a task, then the next one if it fails and may be retried. */
-  private tryTask(call: TaskCall, attempt: number): unknown {
-    const { def, placement, input, path, cancel } = call;
+  /**
+   * One attempt of a task, then the next one if it fails and may be retried. Returns the output when
+   * the function finished synchronously here; otherwise a promise of it, settled (the step reported)
+   * in the turn the function's result comes in, or rejected with the step's error.
+   */
+  private tryTask(call: TaskCall, number: number): unknown {
+    const { def, input, path, cancel } = call;
     if (cancel.aborted) throw cancel.reason;
     const started = performance.now();
-    this.env.events.stepStarted(path, attempt, started);
-    const ran: Ran = {};
+    this.env.events.stepStarted(path, number, started);
+    const attempt: Attempt = { call, number, started, ran: {} };
     let out: unknown;
     try {
       // Most DTOs' rules are synchronous: then so is the check, and the attempt goes on at once.
       const checked = def.inputType ? checkInput(path, def.inputType, input) : undefined;
-      if (checked) return this.validatedTask(call, attempt, started, ran, checked);
-      out = this.run(call, attempt, ran);
+      if (checked) return this.validatedTask(attempt, checked);
+      out = this.run(attempt);
     } catch (raw) {
-      return this.taskFailed(call, attempt, started, raw);
+      return this.taskFailed(attempt, raw);
     }
-    if (out instanceof Promise) {
-      return out.then(
-        (output: unknown) => this.taskDone(call, attempt, started, ran, output),
-        (raw: unknown) => this.taskFailed(call, attempt, started, raw),
-      );
-    }
-    return this.taskDone(call, attempt, started, ran, out);
+    // Pending: `run` has arranged for the attempt's end already.
+    return out instanceof Promise ? out : this.taskDone(attempt, out, attempt.ran.end as number);
   }
 
   /**
@@ -150,64 +168,69 @@ export class Executor {
    * promise rather than returning one from a `then` callback: adopting a promise there costs two
    * more microtask turns between this function's end and the next one's start.
    */
-  private validatedTask(call: TaskCall, attempt: number, started: number, ran: Ran, checked: Promise<void>): Promise<unknown> {
+  private validatedTask(attempt: Attempt, checked: Promise<void>): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Each settles the attempt: with the output, or a retry's promise, or the step's error.
       const failed = (raw: unknown): void => {
         try {
-          resolve(this.taskFailed(call, attempt, started, raw));
+          resolve(this.taskFailed(attempt, raw));
         } catch (error) {
           reject(error);
         }
       };
-      const done = (output: unknown): void => {
-        try {
-          resolve(this.taskDone(call, attempt, started, ran, output));
-        } catch (error) {
-          reject(error);
-        }
-      };
-      raceAbort(checked, call.cancel).then(() => {
+      raceAbort(checked, attempt.call.cancel).then(() => {
         let out: unknown;
         try {
-          out = this.run(call, attempt, ran);
+          out = this.run(attempt);
         } catch (raw) {
           failed(raw);
           return;
         }
-        if (out instanceof Promise) out.then(done, failed);
-        else done(out);
+        if (out instanceof Promise) {
+          out.then(resolve, reject);
+          return;
+        }
+        try {
+          resolve(this.taskDone(attempt, out, attempt.ran.end as number));
+        } catch (error) {
+          reject(error);
+        }
       }, failed);
     });
   }
 
-  /** The attempt itself, where the plan placed it: its output, or a promise of it. */
-  private run(call: TaskCall, attempt: number, ran: Ran): unknown {
-    const { def, placement, input, path, cancel, mode } = call;
-    if (placement === 'main-thread' || placement === 'domain') return this.attempt(def, input, path, attempt, cancel, placement === 'domain', ran);
+  /**
+   * The attempt itself, where the plan placed it: its output, or (pending) a promise that settles as
+   * `tryTask` says.
+   */
+  private run(attempt: Attempt): unknown {
+    const { def, placement, input, mode } = attempt.call;
+    if (placement === 'main-thread' || placement === 'domain') return this.attempt(attempt, placement === 'domain');
     // Moved buffers cannot be sent again: a step that may be retried keeps its input and sends copies.
     const transfer = def.spec.retries === 0;
-    return this.remoteAttempt(def, placement, input, path, attempt, cancel, transfer, keepProtected(this.env.domains, mode.keep, input), ran);
+    return this.remoteAttempt(attempt, placement, transfer, keepProtected(this.env.domains, mode.keep, input));
   }
 
-  /** Reports a completed attempt and returns its output (a failure to report it fails the attempt, as before). */
-  private taskDone(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
+  /**
+   * Reports a completed attempt and returns its output (a failure to report it fails the attempt, as
+   * before). `now`: the last clock read, as the output came in (for a function here, its end).
+   */
+  private taskDone(attempt: Attempt, output: unknown, now: number): unknown {
     try {
-      return this.completed(call, attempt, started, ran, output);
+      return this.completed(attempt, output, now);
     } catch (raw) {
-      return this.taskFailed(call, attempt, started, raw);
+      return this.taskFailed(attempt, raw);
     }
   }
 
-  private completed(call: TaskCall, attempt: number, started: number, ran: Ran, output: unknown): unknown {
+  private completed(attempt: Attempt, output: unknown, now: number): unknown {
+    const { call, ran, started } = attempt;
     const { def, placement, path } = call;
     const here = placement === 'main-thread' || placement === 'domain';
-    // Here, the function's end was the last clock read: no need for another.
-    const now = here && ran.end !== undefined ? ran.end : performance.now();
     const durationMs = now - started;
     // `ran` holds just the span once both ends are in: the event carries it as it is.
     const span = ran.start !== undefined && ran.end !== undefined ? (ran as RanSpan) : undefined;
-    this.env.events.stepCompleted(path, attempt, durationMs, span, now);
+    this.env.events.stepCompleted(path, attempt.number, durationMs, span, now);
     if (span && !here) {
       // Off this thread the round trip mixes the function's own time (measured where it ran)
       // with the hop there and back (and any queueing): each is recorded for what it is.
@@ -219,20 +242,21 @@ export class Executor {
   }
 
   /** Reports a failed attempt; throws its typed error, or returns the promise of the retry. */
-  private taskFailed(call: TaskCall, attempt: number, started: number, raw: unknown): Promise<unknown> {
+  private taskFailed(attempt: Attempt, raw: unknown): Promise<unknown> {
+    const { call, number, started } = attempt;
     const { def, path, cancel } = call;
-    const error = asStepError(raw, path, attempt);
-    const willRetry = attempt < 1 + def.spec.retries && isRetriable(error) && !cancel.aborted;
-    this.env.events.emit({ type: 'step.failed', path, attempt, durationMs: performance.now() - started, error, willRetry });
+    const error = asStepError(raw, path, number);
+    const willRetry = number < 1 + def.spec.retries && isRetriable(error) && !cancel.aborted;
+    this.env.events.emit({ type: 'step.failed', path, attempt: number, durationMs: performance.now() - started, error, willRetry });
     if (!willRetry) throw error;
-    const delayMs = backoffDelay(this.env.backoff, attempt);
-    this.env.events.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
-    return sleep(delayMs, cancel).then(() => this.tryTask(call, attempt + 1));
+    const delayMs = backoffDelay(this.env.backoff, number);
+    this.env.events.emit({ type: 'step.retried', path, attempt: number + 1, delayMs });
+    return sleep(delayMs, cancel).then(() => this.tryTask(call, number + 1));
   }
 
   /**
    * One attempt of a function on this thread, bounded by its timeout and the run's cancellation: the
-   * output when `run` returned a value, else a promise of it. In a domain (`inDomain`), the
+   * output when `run` returned a value, else a promise (see `tryTask`). In a domain (`inDomain`), the
    * synchronous call of `run` (and the first construction of the instance) happens inside the
    * function's protection domain; see `DomainManager.run`.
    *
@@ -240,46 +264,49 @@ export class Executor {
    * `ran.end` as soon as its result is there, so that the runtime's own work between functions
    * counts as interaction latency, not as the functions' time.
    */
-  private attempt(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran): unknown {
+  private attempt(attempt: Attempt, inDomain: boolean): unknown {
+    const { def, path, cancel } = attempt.call;
     const timeoutMs = def.spec.timeoutMs;
     if (timeoutMs === undefined) {
-      const result = this.invoke(def, input, path, attempt, cancel, inDomain, ran);
-      return this.measured(def.spec.name, result, ran, cancel);
+      const result = this.invoke(attempt, cancel, inDomain);
+      return this.measured(attempt, result, cancel);
     }
 
     let timeout: StepTimeoutError | undefined;
-    const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt));
+    const timedOut = (): StepTimeoutError => (timeout ??= new StepTimeoutError(path, timeoutMs, attempt.number));
     const own = cancel.timeout(timeoutMs, timedOut);
     let result: unknown;
     try {
-      result = this.invoke(def, input, path, attempt, own, inDomain, ran);
+      result = this.invoke(attempt, own, inDomain);
     } catch (error) {
       own.dispose();
       throw error;
     }
     if (!isThenable(result)) {
       own.dispose();
-      const output = this.measured(def.spec.name, result, ran, cancel);
+      const output = this.measured(attempt, result, cancel);
       // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
-      if ((ran.end as number) - (ran.start as number) > timeoutMs) throw timedOut();
+      if ((attempt.ran.end as number) - (attempt.ran.start as number) > timeoutMs) throw timedOut();
       return output;
     }
-    return this.measured(def.spec.name, result, ran, own, () => own.dispose());
+    return this.measured(attempt, result, own, () => own.dispose());
   }
 
   /** Calls `run` (in the function's domain when `inDomain`). */
-  private invoke(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, inDomain: boolean, ran: Ran): unknown {
-    if (!inDomain) return this.callRun(def, input, path, attempt, cancel, PLAIN_HEAP, PLAIN_HEAP, ran);
+  private invoke(attempt: Attempt, cancel: CancelScope, inDomain: boolean): unknown {
+    if (!inDomain) return this.callRun(attempt, cancel, PLAIN_HEAP, PLAIN_HEAP);
     const domains = this.env.domains;
+    const { def, path } = attempt.call;
     if (!domains) throw new Error(`internal: ${path} was placed in a protection domain, but this runtime has none`);
-    return domains.run(def.spec.name, path, (heap, shared) => this.callRun(def, input, path, attempt, cancel, heap, shared, ran));
+    return domains.run(def.spec.name, path, (heap, shared) => this.callRun(attempt, cancel, heap, shared));
   }
 
   /** Makes the instance (at the first call) and the context, then calls `run`, stamping `ran.start` just before. */
-  private callRun(def: FnDefinition, input: unknown, path: string, attempt: number, cancel: CancelScope, heap: FnHeap, shared: FnHeap, ran: Ran): unknown {
+  private callRun(attempt: Attempt, cancel: CancelScope, heap: FnHeap, shared: FnHeap): unknown {
+    const { def, input, path } = attempt.call;
     const instance = this.env.instance(def);
-    const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt, cancel, heap, shared);
-    ran.start = performance.now();
+    const context = new StepContext(this.env.runId, this.env.workflow.name, path, attempt.number, cancel, heap, shared);
+    attempt.ran.start = performance.now();
     return instance.run(input as never, context);
   }
 
@@ -287,10 +314,12 @@ export class Executor {
    * Stamps `ran.end` and records the call's time. The synchronous part of `run` is computation on
    * this thread; the rest is waiting. Both are measured so that the planner can tell CPU-bound
    * functions from I/O-bound ones. A pending result is raced against `cancel` (`cleanup` runs when
-   * the race is over).
+   * the race is over), and the attempt is reported in the turn it comes in.
    */
-  private measured(name: string, result: unknown, ran: Ran, cancel: CancelScope, cleanup?: () => void): unknown {
+  private measured(attempt: Attempt, result: unknown, cancel: CancelScope, cleanup?: () => void): unknown {
     const returned = performance.now();
+    const { ran } = attempt;
+    const name = attempt.call.def.spec.name;
     const started = ran.start as number;
     const syncMs = returned - started;
     if (!isThenable(result)) {
@@ -299,41 +328,40 @@ export class Executor {
       if (cancel.aborted) throw cancel.reason;
       return result;
     }
-    return raceAbort(result, cancel, cleanup, () => {
-      const settled = performance.now();
-      ran.end = settled;
-      this.env.measurements.recordCall(name, settled - started, syncMs);
-    });
+    return raceAbortThen(
+      result,
+      cancel,
+      cleanup,
+      (output) => {
+        const settled = performance.now();
+        ran.end = settled;
+        this.env.measurements.recordCall(name, settled - started, syncMs);
+        return this.taskDone(attempt, output, settled);
+      },
+      (raw) => this.taskFailed(attempt, raw),
+    );
   }
 
   /**
    * One attempt on another thread, process or container. The step's timeout aborts the call's scope (and so its signal);
    * the tier then stops the function (terminating a runaway worker or process) and rejects at once.
    */
-  private remoteAttempt(
-    def: FnDefinition,
-    placement: Exclude<Placement, 'main-thread'>,
-    input: unknown,
-    path: string,
-    attempt: number,
-    cancel: CancelScope,
-    transfer: boolean,
-    keep: ReadonlySet<ArrayBuffer>,
-    ran: Ran,
-  ): Promise<unknown> {
+  private remoteAttempt(attempt: Attempt, placement: Exclude<Placement, 'main-thread'>, transfer: boolean, keep: ReadonlySet<ArrayBuffer>): Promise<unknown> {
+    const { def, input, path, cancel } = attempt.call;
     const module = def.spec.module;
-    if (!module) return Promise.reject(new Error(`the module of ${def.spec.name} is unknown`));
+    if (!module) throw new Error(`the module of ${def.spec.name} is unknown`);
     const tier = this.env.tier(placement, def.spec.name);
     const timeoutMs = def.spec.timeoutMs;
     // Without a timeout of its own the call needs no scope of its own either: its group's will do.
-    const callCancel = timeoutMs === undefined ? cancel : cancel.timeout(timeoutMs, () => new StepTimeoutError(path, timeoutMs, attempt));
+    const callCancel = timeoutMs === undefined ? cancel : cancel.timeout(timeoutMs, () => new StepTimeoutError(path, timeoutMs, attempt.number));
     const cleanup = callCancel === cancel ? undefined : (): void => callCancel.dispose();
+    const { ran } = attempt;
     let call: Promise<unknown>;
     try {
       call = tier.call({
         fn: { module, name: def.spec.name },
         input,
-        ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt },
+        ctx: { runId: this.env.runId, workflow: this.env.workflow.name, stepPath: path, attempt: attempt.number },
         signal: callCancel.signal,
         transfer,
         keep,
@@ -347,29 +375,29 @@ export class Executor {
       cleanup?.();
       throw error;
     }
-    return raceAbort(call, callCancel, cleanup);
+    return raceAbortThen(
+      call,
+      callCancel,
+      cleanup,
+      (output) => this.taskDone(attempt, output, performance.now()),
+      (raw) => this.taskFailed(attempt, raw),
+    );
   }
 
   /**
    * The branches of a `parallel`, each a lane with the same input. Branches that finish synchronously
    * (synchronous functions on this thread) run one after another with no promise between them, and
-   * when all do, the group's output is there synchronously too; otherwise it is a promise.
+   * when all do, the group's output is there synchronously too; otherwise see `join`.
    */
   private parallel(plan: GroupPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     const siblings = cancel.child(plan.branches.length);
-    const dispose = (): void => siblings.dispose();
     const local = localShare(plan, plan.branches.length, this.env);
     // Branches share their input: only a lone branch may take its buffers. Kept only where a branch
     // has a step on a worker thread, the one place a buffer is moved (see `canMoveBuffers`).
     const shared = plan.branches.length === 1 ? mode : keeping(mode, plan, input);
-    const group = stepPath.child(scope, plan.name);
-    // The first failure stops the siblings: their waits reject and no new step starts.
-    const fail = (error: unknown): never => {
-      siblings.abort(siblingFailed(this.env.workflow.name, error, group));
-      throw error;
-    };
     const outputs = new Array<unknown>(plan.branches.length);
-    let pending: Promise<unknown>[] | undefined;
+    let waits: Promise<unknown>[] | undefined;
+    let slots: number[] | undefined;
     for (let i = 0; i < plan.branches.length; i++) {
       const branch = plan.branches[i] as LanePlan;
       let out: unknown;
@@ -377,90 +405,151 @@ export class Executor {
         if (siblings.aborted) throw siblings.reason;
         out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), siblings, branchMode(shared, mode.spilled || i >= local));
       } catch (error) {
-        if (pending) void Promise.allSettled(pending).finally(dispose);
-        else dispose();
-        return fail(error);
+        // The first failure stops the siblings: their waits reject and no new step starts.
+        siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
+        siblings.dispose();
+        if (waits) for (const w of waits) w.catch(ignore);
+        throw error;
       }
-      if (out instanceof Promise) (pending ??= []).push(out.then((value: unknown) => (outputs[i] = value), fail));
-      else outputs[i] = out;
+      if (out instanceof Promise) {
+        (waits ??= []).push(out);
+        (slots ??= []).push(i);
+      } else outputs[i] = out;
     }
-    if (!pending) {
-      dispose();
+    if (!waits || !slots) {
+      siblings.dispose();
       return outputs;
     }
-    return Promise.all(pending)
-      .then(() => outputs)
-      .finally(dispose);
+    return this.join(waits, slots, outputs, siblings, stepPath.child(scope, plan.name));
+  }
+
+  /**
+   * Waits for a group's pending branches: `waits[k]` fills `outputs[slots[k]]`. The group's promise
+   * settles in the turn the last one comes in (a `Promise.all` and its `then` and `finally` took
+   * several more turns between the last branch's end and the next function's start); the first
+   * failure stops the others.
+   */
+  private join(waits: Promise<unknown>[], slots: number[], outputs: unknown[], siblings: CancelScope, group: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let left = waits.length;
+      let over = false;
+      const failed = (error: unknown): void => {
+        if (over) return;
+        over = true;
+        siblings.abort(siblingFailed(this.env.workflow.name, error, group));
+        siblings.dispose();
+        reject(error);
+      };
+      waits.forEach((wait, k) => {
+        wait.then((value: unknown) => {
+          if (over) return;
+          outputs[slots[k] as number] = value;
+          if (--left > 0) return;
+          over = true;
+          siblings.dispose();
+          resolve(outputs);
+        }, failed);
+      });
+    });
   }
 
   /**
    * A `map`: the body lane once per item of the input array, at most `concurrency` at a time, or in
-   * batches on worker threads. Synchronous items run back to back, as in `parallel`.
+   * batches on worker threads. Synchronous items run back to back, as in `parallel`; from the first
+   * that is pending on, see `mapPending`.
    */
   private map(plan: GroupPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
-    const path = stepPath.child(scope, plan.name);
     if (!Array.isArray(input)) {
-      throw new WorkflowValidationError([{ path, message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
+      throw new WorkflowValidationError([{ path: stepPath.child(scope, plan.name), message: `map() needs an array input, got ${input === null ? 'null' : typeof input}` }]);
     }
     const body = plan.branches[0];
-    if (!body) throw new WorkflowValidationError([{ path, message: 'map() has no body' }]);
+    if (!body) throw new WorkflowValidationError([{ path: stepPath.child(scope, plan.name), message: 'map() has no body' }]);
     const items: readonly unknown[] = input;
     const results = new Array<unknown>(items.length);
     const siblings = cancel.child(items.length);
-    const dispose = (): void => siblings.dispose();
     const local = localShare(plan, items.length, this.env);
     const itemMode = keepingShared(mode, plan, items);
     const batched = batchable(this.env, plan, items.length, local);
-    if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(dispose);
+    if (batched) return mapInBatches(this.env, plan, batched, items, scope, siblings, itemMode).finally(() => siblings.dispose());
     let next = 0;
-    const itemPath = (i: number): string => stepPath.branch(scope, plan.name, i);
-    const itemOptions = (i: number): LaneMode => branchMode(itemMode, mode.spilled || i >= local);
-    // Items that finish synchronously (synchronous functions on this thread) run one after another
-    // with no promise between them; the first one that is pending hands the rest to concurrent workers.
-    let first: Promise<void> | undefined;
+    const item = (i: number): unknown =>
+      this.steps(body.steps, 0, items[i], stepPath.branch(scope, plan.name, i), siblings, branchMode(itemMode, mode.spilled || i >= local));
     try {
       while (next < items.length) {
         const i = next++;
         if (siblings.aborted) throw siblings.reason;
-        const out = this.steps(body.steps, 0, items[i], itemPath(i), siblings, itemOptions(i));
-        if (out instanceof Promise) {
-          first = out.then((value: unknown) => {
-            results[i] = value;
-          });
-          break;
-        }
+        const out = item(i);
+        if (out instanceof Promise) return this.mapPending(plan, items, results, i, out, () => next++, item, siblings, cancel, scope);
         results[i] = out;
       }
     } catch (error) {
-      siblings.abort(siblingFailed(this.env.workflow.name, error, path));
-      dispose();
+      siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
+      siblings.dispose();
       throw error;
     }
-    if (!first) {
-      dispose();
-      return results;
-    }
-    const worker = async (): Promise<void> => {
-      while (next < items.length && !siblings.aborted) {
-        const i = next++;
-        results[i] = await this.lane(body, items[i], itemPath(i), siblings, itemOptions(i));
-      }
-    };
+    siblings.dispose();
+    return results;
+  }
+
+  /**
+   * A map from its first pending item (`first`, item `firstIndex`) on: at most `concurrency` items
+   * pending at a time; each that ends starts the next (`take` hands out indexes), and the map's
+   * promise settles in the turn the last one ends.
+   */
+  private mapPending(
+    plan: GroupPlan,
+    items: readonly unknown[],
+    results: unknown[],
+    firstIndex: number,
+    first: Promise<unknown>,
+    take: () => number,
+    item: (i: number) => unknown,
+    siblings: CancelScope,
+    cancel: CancelScope,
+    scope: string,
+  ): Promise<unknown> {
     const width = Math.min(items.length, plan.concurrency ?? items.length);
-    const workers = [first.then(worker), ...Array.from({ length: Math.max(0, width - 1) }, () => worker())];
-    return Promise.all(
-      workers.map((w) =>
-        w.catch((error: unknown) => {
-          siblings.abort(siblingFailed(this.env.workflow.name, error, path));
-          throw error;
-        }),
-      ),
-    )
-      .then(() => {
-        if (cancel.aborted) throw cancel.reason;
-        return results;
-      })
-      .finally(dispose);
+    return new Promise((resolve, reject) => {
+      let running = 0;
+      let over = false;
+      const failed = (error: unknown): void => {
+        if (over) return;
+        over = true;
+        siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
+        siblings.dispose();
+        reject(error);
+      };
+      const wait = (i: number, out: Promise<unknown>): void => {
+        running++;
+        out.then((value: unknown) => {
+          if (over) return;
+          results[i] = value;
+          running--;
+          fill();
+        }, failed);
+      };
+      const fill = (): void => {
+        let i = 0;
+        try {
+          while (running < width && !over && (i = take()) < items.length) {
+            if (siblings.aborted) throw siblings.reason;
+            const out = item(i);
+            if (out instanceof Promise) wait(i, out);
+            else results[i] = out;
+          }
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        if (over || running > 0 || i < items.length) return;
+        over = true;
+        siblings.dispose();
+        if (cancel.aborted) reject(cancel.reason);
+        else resolve(results);
+      };
+      wait(firstIndex, first);
+      fill();
+    });
   }
 
   private async choice(plan: ChoicePlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
@@ -538,3 +627,6 @@ function bodyPath(body: LanePlan, scope: string): string {
   const only = body.steps.length === 1 ? body.steps[0] : undefined;
   return only && 'name' in only ? stepPath.child(scope, only.name) : scope;
 }
+
+/** For a promise nobody waits for any more: its rejection is expected and handled elsewhere. */
+const ignore = (): void => undefined;
