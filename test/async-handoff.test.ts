@@ -38,6 +38,15 @@ describe('asynchronous hand-offs', () => {
     expect(await rt.invoke(workflow('turns-map').pipe(map(task(EndsNow)), task(TurnsSince)), [1, 2, 3])).toBe(3);
   });
 
+  test('a function returning a thenable whose `then` throws fails its step once, typed, and the run goes on no further', async () => {
+    @Fn() class BrokenThenable { run(_n: number): PromiseLike<number> { return { then: (): never => { throw new Error('broken then'); } }; } }
+    const run = rt.start(workflow('turns-broken').pipe(task(BrokenThenable), task(TurnsSince)), 1);
+    const failed: string[] = [];
+    run.events$.subscribe((e) => { if (e.type === 'step.failed' || e.type === 'step.started') failed.push(`${e.type} ${e.path}`); });
+    await expect(run.result).rejects.toMatchObject({ name: 'StepFailedError', stepPath: 'turns-broken/BrokenThenable' });
+    expect(failed).toEqual(['step.started turns-broken/BrokenThenable', 'step.failed turns-broken/BrokenThenable']);
+  });
+
   test('a map keeps at most `concurrency` items pending, in order, and each that ends starts the next', async () => {
     let running = 0;
     let most = 0;

@@ -108,6 +108,9 @@ describe('CancelScope', () => {
     scope.abort(new Error('stop'));
     await expect(pending).resolves.toBe('failed: stop');
     await expect(raceAbortThen(Promise.resolve(1), scope, cleanup, twice, named)).resolves.toBe('failed: stop');
-    expect(cleaned).toBe(6);
+    // A thenable whose `then` throws fails like a rejection, and is cleaned up once.
+    const broken = { then: (): never => { throw new Error('broken then'); } } as unknown as PromiseLike<number>;
+    await expect(raceAbortThen(broken, new CancelScope(), cleanup, twice, named)).resolves.toBe('failed: broken then');
+    expect(cleaned).toBe(7);
   });
 });

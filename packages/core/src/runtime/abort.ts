@@ -24,9 +24,9 @@ const rethrow = (reason: unknown): never => {
 
 /**
  * Races `value` against the scope as `raceAbort` does, but what the race settles with is worked out
- * in the turn the value (or the abort) comes in, before anything waiting on the race is told: `onValue(value)` or `onError(reason)`, either of
- * which may throw, or return a promise to wait on. The executor ends a function's step and starts
- * the next one there, so that no `then` stands between one function's end and the next one's start.
+ * in the turn the value (or the abort) comes in, before anything waiting on the race is told:
+ * `onValue(value)` or `onError(reason)`, either of which may throw, or return a promise to wait on.
+ * The executor reports a function's step there, so that the next step starts one turn later.
  */
 export function raceAbortThen<T, R>(
   value: PromiseLike<T>,
@@ -38,6 +38,8 @@ export function raceAbortThen<T, R>(
   return new Promise<R>((resolve, reject) => {
     if (scope.aborted) {
       cleanup?.();
+      // Nobody waits for `value` now: a later rejection of it is no unhandled one.
+      value.then(undefined, ignore);
       settleWith(resolve, reject, onError, scope.reason);
       return;
     }
@@ -52,16 +54,23 @@ export function raceAbortThen<T, R>(
     const unwatch = scope.watch(() => {
       if (finish()) settleWith(resolve, reject, onError, scope.reason);
     });
-    value.then(
-      (v) => {
-        if (finish()) settleWith(resolve, reject, onValue, v);
-      },
-      (e: unknown) => {
-        if (finish()) settleWith(resolve, reject, onError, e);
-      },
-    );
+    try {
+      value.then(
+        (v) => {
+          if (finish()) settleWith(resolve, reject, onValue, v);
+        },
+        (e: unknown) => {
+          if (finish()) settleWith(resolve, reject, onError, e);
+        },
+      );
+    } catch (error) {
+      // A thenable of the caller's own whose `then` throws: a failure like any other.
+      if (finish()) settleWith(resolve, reject, onError, error);
+    }
   });
 }
+
+const ignore = (): void => undefined;
 
 /** Settles a promise with what `work(input)` returns, or with what it throws. */
 function settleWith<A, R>(resolve: (value: R | PromiseLike<R>) => void, reject: (reason: unknown) => void, work: (input: A) => R | PromiseLike<R>, input: A): void {

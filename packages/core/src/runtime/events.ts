@@ -5,7 +5,8 @@ interface EventBase {
   readonly workflow: string;
   /**
    * When the event happened, ms since the epoch: `performance.timeOrigin + performance.now()` of the
-   * runtime's thread (monotonic within a process, and a fraction of a ms finer than `Date.now()`).
+   * runtime's thread, finer than `Date.now()` and monotonic within a process (so it does not follow
+   * the system clock if that is set, and may drift from `Date.now()` in a long-lived process).
    */
   readonly at: number;
 }
@@ -42,7 +43,10 @@ export interface StepCompletedEvent extends EventBase {
   readonly type: 'step.completed';
   readonly path: string;
   readonly attempt: number;
-  /** The step's time as the runtime saw it: the function's run plus any hop to where it ran. */
+  /**
+   * The step's time as the runtime saw it, from just before its `step.started` was emitted: the input
+   * check, the function's run, and any hop to where it ran.
+   */
   readonly durationMs: number;
   /**
    * When the function itself ran, where it ran (see `RanSpan`: comparable across this machine's

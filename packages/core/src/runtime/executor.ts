@@ -284,6 +284,7 @@ export class Executor {
     }
     if (!isThenable(result)) {
       own.dispose();
+      // Measured (it ran, and took what it took) before it is failed for its time; a cancel of the run meanwhile wins.
       const output = this.measured(attempt, result, cancel);
       // A synchronous function cannot be interrupted on this thread; it still must not exceed its budget.
       if ((attempt.ran.end as number) - (attempt.ran.start as number) > timeoutMs) throw timedOut();

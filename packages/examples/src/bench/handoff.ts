@@ -9,8 +9,8 @@
  * caches and TLBs is gone after such a wait, and anything that runs next pays to bring it back: a
  * floor under a hand-off that follows a function of that length. Each measurement comes right after
  * the same code ran a few times, so that only the computing lies between; the rounds interleave the
- * lengths so that the machine's busy spells fall on all of them alike. The gaps come from the events'
- * wall-clock stamps, which step in about 0.24 us; the probe is timed with `performance.now()`.
+ * lengths so that the machine's busy spells fall on all of them alike. Both are timed on
+ * `performance.now()` (the events' spans of functions on the runtime's thread are on that clock).
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
