@@ -96,13 +96,14 @@ describe('CancelScope', () => {
   test('raceAbortThen settles with what its handlers make of the value, the failure or the abort, and cleans up once', async () => {
     let cleaned = 0;
     const cleanup = (): void => void cleaned++;
-    const twice = (v: number): number => v * 2;
-    const named = (e: unknown): string => `failed: ${(e as Error).message}`;
+    // Both settle the race with a `number | string`.
+    const twice = (v: number): number | string => v * 2;
+    const named = (e: unknown): number | string => `failed: ${(e as Error).message}`;
     await expect(raceAbortThen(Promise.resolve(2), new CancelScope(), cleanup, twice, named)).resolves.toBe(4);
     await expect(raceAbortThen(Promise.reject(new Error('x')), new CancelScope(), cleanup, twice, named)).resolves.toBe('failed: x');
     // A handler that throws rejects; one that returns a promise is waited on.
     await expect(raceAbortThen(Promise.resolve(1), new CancelScope(), cleanup, () => { throw new RangeError('no'); }, named)).rejects.toThrow(RangeError);
-    await expect(raceAbortThen(Promise.resolve(1), new CancelScope(), cleanup, (v) => Promise.resolve(v + 1), named)).resolves.toBe(2);
+    await expect(raceAbortThen(Promise.resolve(1), new CancelScope(), cleanup, (v) => Promise.resolve<number | string>(v + 1), named)).resolves.toBe(2);
     const scope = new CancelScope();
     const pending = raceAbortThen(new Promise<number>(() => undefined), scope, cleanup, twice, named);
     scope.abort(new Error('stop'));
