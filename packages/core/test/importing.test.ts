@@ -1,7 +1,14 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { functionModuleBeingImported, importFunctionModule } from '../src/hosting/importing.js';
+import { Runtime } from '../src/runtime/runtime.js';
+
+/** This process's threads (Linux). */
+const threads = (): number => readdirSync('/proc/self/task').length;
+const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
 
 describe('importFunctionModule', () => {
   test("the module's own code sees that it is being imported, other code of the thread does not", async () => {
@@ -30,6 +37,24 @@ describe('importFunctionModule', () => {
     }
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.filter((m) => m !== undefined)).toEqual([]);
+  });
+});
+
+describe('a function module that sets up a runtime when it is imported', () => {
+  test.skipIf(!existsSync('/proc/self/task'))('starts no worker thread in the host that imports it, where a runtime made anywhere else does', async () => {
+    // libuv starts its thread pool at the first file read: have it up before counting.
+    await readFile(fileURLToPath(import.meta.url));
+    await settled();
+    const before = threads();
+    const mod = (await importFunctionModule(new URL('./fixtures/creates-runtime-on-import.mjs', import.meta.url).href)) as { runtime: Runtime };
+    await settled();
+    const afterImport = threads();
+    const own = await Runtime.create({ workerThreads: 1, childProcesses: 0 });
+    await settled();
+    const afterCreate = threads();
+    await Promise.all([mod.runtime.close(), own.close()]);
+    expect(afterImport).toBe(before);
+    expect(afterCreate).toBeGreaterThan(afterImport);
   });
 });
 

@@ -129,12 +129,15 @@ export class Runtime {
    * Creates a runtime: probes the machine (vCPUs from the cgroup quota, MPK) and starts one worker
    * thread, so that the first call to a thread is warm; the pool's other threads (up to
    * `workerThreads`) start as calls queue for them. Child processes and containers start when a plan
-   * first needs them, before that plan's first run.
+   * first needs them, before that plan's first run. Made while a worker thread, child process or
+   * container imports a function module, it starts no thread until a plan needs one.
    */
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
     checkOptions(options);
     const runtime = new Runtime(probeMachine(), options);
-    if (runtime.workerThreads > 0) await runtime.tiers.warm('worker-thread');
+    // A runtime made while a host imports a function module (a module that sets one up at its top
+    // level) is that module's copy in the host: it starts no thread until it is used, if ever.
+    if (runtime.workerThreads > 0 && functionModuleBeingImported() === undefined) await runtime.tiers.warm('worker-thread');
     return runtime;
   }
 
