@@ -112,6 +112,7 @@ describe('CancelScope', () => {
     // A thenable whose `then` throws fails like a rejection, and is cleaned up once.
     const broken = { then: (): never => { throw new Error('broken then'); } } as unknown as PromiseLike<number>;
     await expect(raceAbortThen(broken, new CancelScope(), cleanup, twice, named)).resolves.toBe('failed: broken then');
-    expect(cleaned).toBe(7);
+    await expect(raceAbortThen(broken, scope, cleanup, twice, named)).resolves.toBe('failed: stop');
+    expect(cleaned).toBe(8);
   });
 });

@@ -4,7 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { functionModuleBeingImported, importFunctionModule } from '../src/hosting/importing.js';
+import { map, task, workflow } from '@faastlane/dsl';
 import { Runtime } from '../src/runtime/runtime.js';
+// @ts-expect-error plain JavaScript fixture without types
+import { Square } from './fixtures/tier-functions.mjs';
 
 /** This process's threads (Linux). */
 const threads = (): number => readdirSync('/proc/self/task').length;
@@ -52,9 +55,18 @@ describe('a function module that sets up a runtime when it is imported', () => {
     const own = await Runtime.create({ workerThreads: 1, childProcesses: 0 });
     await settled();
     const afterCreate = threads();
-    await Promise.all([mod.runtime.close(), own.close()]);
-    expect(afterImport).toBe(before);
+    await own.close();
+    // The copy still works: its first call that needs a worker thread starts one.
+    const squares = workflow('copy-squares').pipe(map(task(Square)));
+    expect([...mod.runtime.plan(squares).tasks()].map((t) => t.placement)).toEqual(['worker-thread']);
+    const beforeCall = threads();
+    expect(await mod.runtime.invoke(squares, [1, 2, 3])).toEqual([1, 4, 9]);
+    const afterCall = threads();
+    await mod.runtime.close();
+    // At most as many: a thread of an earlier test may still be on its way out.
+    expect(afterImport).toBeLessThanOrEqual(before);
     expect(afterCreate).toBeGreaterThan(afterImport);
+    expect(afterCall).toBeGreaterThan(beforeCall);
   });
 });
 

@@ -39,7 +39,11 @@ export function raceAbortThen<T, R>(
     if (scope.aborted) {
       cleanup?.();
       // Nobody waits for `value` now: a later rejection of it is no unhandled one.
-      value.then(undefined, ignore);
+      try {
+        value.then(undefined, ignore);
+      } catch {
+        // A thenable whose `then` throws: the scope's reason is what the race settles with anyway.
+      }
       settleWith(resolve, reject, onError, scope.reason);
       return;
     }
