@@ -54,6 +54,10 @@ describe('asynchronous hand-offs', () => {
     const out = await rt.invoke(workflow('turns-concurrency').pipe(map(task(Counted), { concurrency: 2 })), [1, 2, 3, 4, 5]);
     expect(out).toEqual([2, 4, 6, 8, 10]);
     expect(most).toBe(2);
+    // One at a time: each item that ends must start the next itself.
+    most = 0;
+    expect(await rt.invoke(workflow('turns-one-at-a-time').pipe(map(task(Counted), { concurrency: 1 })), [1, 2, 3])).toEqual([2, 4, 6]);
+    expect(most).toBe(1);
   });
 
   test('the first failing branch or item fails the group at once, without waiting for the others', async () => {

@@ -68,7 +68,7 @@ function moduleUrl(spec: FnSpec): URL | string {
  * runtime that starts workers that import it, and so on, until the starts time out.
  */
 function notTheEntry(url: URL, entry: string | undefined): true | string {
-  if (url.protocol === 'file:' && entry !== undefined && realPathOf(fileURLToPath(url)) === realPathOf(entry)) {
+  if (url.protocol === 'file:' && entry !== undefined && realFile(fileURLToPath(url)) === realFile(entry)) {
     return `it is declared in the program's entry script ${pathToFileURL(entry).href}, which would run again wherever it is imported (declare it in a module of its own)`;
   }
   return true;
@@ -93,18 +93,6 @@ function resolveEntry(typed: string): string {
   } catch {
     return realFile(typed);
   }
-}
-
-/** Real paths, by path: the planner asks about every task of every plan it makes. */
-const realPaths = new Map<string, string>();
-
-function realPathOf(path: string): string {
-  let real = realPaths.get(path);
-  if (real === undefined) {
-    real = realFile(path);
-    realPaths.set(path, real);
-  }
-  return real;
 }
 
 /** `path` with its links resolved, or as it is when it cannot be (a path that does not exist). */

@@ -20,6 +20,7 @@ import { backoffDelay } from './backoff.js';
 import type { RunEvents } from './run-events.js';
 import { batchable, mapInBatches } from './map-batches.js';
 import { asStepError, isRetriable, siblingFailed } from './step-errors.js';
+import { Join } from './join.js';
 
 /** What one run's executor needs from the runtime. */
 export interface ExecutionEnv {
@@ -97,8 +98,9 @@ export class Executor {
    * the lane's output, or a promise of it; a synchronous failure throws.
    *
    * (Handing the rest of the lane to the pending step, to run in the turn its output comes in, saved
-   * that one turn on trivial functions, but made sentiment's hand-offs after its 200-item map
-   * 2 us -> 7 us: V8 compiled this loop worse. Measured and dropped.)
+   * that one turn on trivial functions, but sentiment's hand-off after its 200-item map took 7 us
+   * in each of 8 A/B runs, against 2-3 us without. That gap comes out near 7 us in some processes
+   * of either version, so part of it is how V8 compiled the loop. Dropped.)
    */
   private steps(steps: readonly StepPlan[], from: number, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     let value = input;
@@ -388,7 +390,7 @@ export class Executor {
   /**
    * The branches of a `parallel`, each a lane with the same input. Branches that finish synchronously
    * (synchronous functions on this thread) run one after another with no promise between them, and
-   * when all do, the group's output is there synchronously too; otherwise see `join`.
+   * when all do, the group's output is there synchronously too; otherwise a `Join` waits for the rest.
    */
   private parallel(plan: GroupPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): unknown {
     const siblings = cancel.child(plan.branches.length);
@@ -397,8 +399,7 @@ export class Executor {
     // has a step on a worker thread, the one place a buffer is moved (see `canMoveBuffers`).
     const shared = plan.branches.length === 1 ? mode : keeping(mode, plan, input);
     const outputs = new Array<unknown>(plan.branches.length);
-    let waits: Promise<unknown>[] | undefined;
-    let slots: number[] | undefined;
+    let join: Join<unknown[]> | undefined;
     for (let i = 0; i < plan.branches.length; i++) {
       const branch = plan.branches[i] as LanePlan;
       let out: unknown;
@@ -406,52 +407,28 @@ export class Executor {
         if (siblings.aborted) throw siblings.reason;
         out = this.steps(branch.steps, 0, input, stepPath.branch(scope, plan.name, i), siblings, branchMode(shared, mode.spilled || i >= local));
       } catch (error) {
-        // The first failure stops the siblings: their waits reject and no new step starts.
-        siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
-        siblings.dispose();
-        if (waits) for (const w of waits) w.catch(ignore);
+        join?.abandon();
+        this.stopGroup(siblings, error, scope, plan);
         throw error;
       }
-      if (out instanceof Promise) {
-        (waits ??= []).push(out);
-        (slots ??= []).push(i);
-      } else outputs[i] = out;
+      if (!(out instanceof Promise)) outputs[i] = out;
+      else {
+        join ??= new Join(
+          (error) => this.stopGroup(siblings, error, scope, plan),
+          () => {
+            siblings.dispose();
+            return outputs;
+          },
+        );
+        join.add(out, (value) => (outputs[i] = value));
+      }
     }
-    if (!waits || !slots) {
+    if (!join) {
       siblings.dispose();
       return outputs;
     }
-    return this.join(waits, slots, outputs, siblings, stepPath.child(scope, plan.name));
-  }
-
-  /**
-   * Waits for a group's pending branches: `waits[k]` fills `outputs[slots[k]]`. The group's promise
-   * settles in the turn the last one comes in (a `Promise.all` and its `then` and `finally` took
-   * several more turns between the last branch's end and the next function's start); the first
-   * failure stops the others.
-   */
-  private join(waits: Promise<unknown>[], slots: number[], outputs: unknown[], siblings: CancelScope, group: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      let left = waits.length;
-      let over = false;
-      const failed = (error: unknown): void => {
-        if (over) return;
-        over = true;
-        siblings.abort(siblingFailed(this.env.workflow.name, error, group));
-        siblings.dispose();
-        reject(error);
-      };
-      waits.forEach((wait, k) => {
-        wait.then((value: unknown) => {
-          if (over) return;
-          outputs[slots[k] as number] = value;
-          if (--left > 0) return;
-          over = true;
-          siblings.dispose();
-          resolve(outputs);
-        }, failed);
-      });
-    });
+    join.close();
+    return join.promise;
   }
 
   /**
@@ -484,8 +461,7 @@ export class Executor {
         results[i] = out;
       }
     } catch (error) {
-      siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
-      siblings.dispose();
+      this.stopGroup(siblings, error, scope, plan);
       throw error;
     }
     siblings.dispose();
@@ -494,8 +470,8 @@ export class Executor {
 
   /**
    * A map from its first pending item (`first`, item `firstIndex`) on: at most `concurrency` items
-   * pending at a time; each that ends starts the next (`take` hands out indexes), and the map's
-   * promise settles in the turn the last one ends.
+   * pending at a time; each that ends starts the next (`take` hands out indexes), and a `Join`
+   * waits for the last.
    */
   private mapPending(
     plan: GroupPlan,
@@ -510,47 +486,43 @@ export class Executor {
     scope: string,
   ): Promise<unknown> {
     const width = Math.min(items.length, plan.concurrency ?? items.length);
-    return new Promise((resolve, reject) => {
-      let running = 0;
-      let over = false;
-      const failed = (error: unknown): void => {
-        if (over) return;
-        over = true;
-        siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
+    const join = new Join<unknown[]>(
+      (error) => this.stopGroup(siblings, error, scope, plan),
+      () => {
         siblings.dispose();
-        reject(error);
-      };
-      const wait = (i: number, out: Promise<unknown>): void => {
-        running++;
-        out.then((value: unknown) => {
-          if (over) return;
-          results[i] = value;
-          running--;
-          fill();
-        }, failed);
-      };
-      const fill = (): void => {
-        let i = 0;
-        try {
-          while (running < width && !over && (i = take()) < items.length) {
-            if (siblings.aborted) throw siblings.reason;
-            const out = item(i);
-            if (out instanceof Promise) wait(i, out);
-            else results[i] = out;
-          }
-        } catch (error) {
-          failed(error);
-          return;
+        if (cancel.aborted) throw cancel.reason;
+        return results;
+      },
+    );
+    const wait = (i: number, out: Promise<unknown>): void =>
+      join.add(out, (value) => {
+        results[i] = value;
+        fill();
+      });
+    const fill = (): void => {
+      let i = 0;
+      try {
+        while (join.pending < width && !join.isOver && (i = take()) < items.length) {
+          if (siblings.aborted) throw siblings.reason;
+          const out = item(i);
+          if (out instanceof Promise) wait(i, out);
+          else results[i] = out;
         }
-        if (over || running > 0 || i < items.length) return;
-        over = true;
-        siblings.dispose();
-        if (cancel.aborted) reject(cancel.reason);
-        else resolve(results);
-      };
-      wait(firstIndex, first);
-      fill();
-    });
+      } catch (error) {
+        join.fail(error);
+        return;
+      }
+      if (i >= items.length) join.close();
+    };
+    wait(firstIndex, first);
+    fill();
+    return join.promise;
+  }
+
+  /** A group's first failure: its other branches are stopped (their waits reject, and no new step starts). */
+  private stopGroup(siblings: CancelScope, error: unknown, scope: string, plan: GroupPlan): void {
+    siblings.abort(siblingFailed(this.env.workflow.name, error, stepPath.child(scope, plan.name)));
+    siblings.dispose();
   }
 
   private async choice(plan: ChoicePlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
@@ -628,6 +600,3 @@ function bodyPath(body: LanePlan, scope: string): string {
   const only = body.steps.length === 1 ? body.steps[0] : undefined;
   return only && 'name' in only ? stepPath.child(scope, only.name) : scope;
 }
-
-/** For a promise nobody waits for any more: its rejection is expected and handled elsewhere. */
-const ignore = (): void => undefined;
