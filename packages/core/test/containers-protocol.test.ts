@@ -79,6 +79,8 @@ describe('container protocol', () => {
     expect(pid).toMatchObject({ ok: true });
     expect((pid as { output: number }).output).toBe(provider.endpoints()[0]!.pid);
     expect((pid as { output: number }).output).not.toBe(process.pid);
+    // Loaded by the call itself (no /init for it): /health lists it from then on.
+    expect((await client().health()).functions).toContain(`${FIXTURE_MODULE}#Pid`);
   });
 
   it.each(['v8', 'json'] as const)('round-trips typed arrays losslessly in %s', async (encoding) => {

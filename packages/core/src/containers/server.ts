@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { FunctionHost } from '../hosting/function-host.js';
 import { importFunctionModule } from '../hosting/importing.js';
-import { fnKey, toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
+import { toWireError, type CallRequest, type CallResponse, type FnRef } from '../hosting/wire.js';
 import { CallGate } from './call-gate.js';
 import { answerEncoding, CONTENT_TYPES, decodeBody, encodeBody, encodingOf, type BodyEncoding } from './codec.js';
 import {
@@ -45,7 +45,6 @@ export class ContainerServer {
   private readonly gate: CallGate;
   private readonly calls = new Map<number, AbortController>();
   private readonly modules = new Set<string>();
-  private readonly functions = new Set<string>();
   private readonly started = Date.now();
   private connections = 0;
   private listening = { host: '', port: 0 };
@@ -148,8 +147,7 @@ export class ContainerServer {
     try {
       const release = await this.gate.acquire(controller.signal);
       try {
-        await this.host.load(request.fn);
-        this.functions.add(fnKey(request.fn));
+        // The host loads the function at its first call (and remembers it for /health).
         const { output, ran } = await this.host.call(request.fn, request.input, request.ctx, controller.signal);
         response = { id: request.id, ok: true, output, ran };
       } finally {
@@ -195,7 +193,6 @@ export class ContainerServer {
       for (const fn of functions) {
         await this.host.load(fn);
         this.modules.add(fn.module);
-        this.functions.add(fnKey(fn));
       }
     } catch (error) {
       // The load failed, not the request: 502 as OpenWhisk answers a failed /init.
@@ -203,7 +200,7 @@ export class ContainerServer {
       failure.stack = toWireError(error).stack;
       throw failure;
     }
-    return { ok: true, modules: [...this.modules], functions: [...this.functions] };
+    return { ok: true, modules: [...this.modules], functions: this.host.loadedFunctions() };
   }
 
   private health(): HealthResponse {
@@ -213,7 +210,7 @@ export class ContainerServer {
       concurrency: this.gate.limit,
       running: this.gate.running,
       queued: this.gate.queued,
-      functions: [...this.functions],
+      functions: this.host.loadedFunctions(),
       connections: this.connections,
       pid: process.pid,
       uptimeMs: Date.now() - this.started,

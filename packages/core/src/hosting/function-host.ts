@@ -14,6 +14,8 @@ import { importFunctionModule } from './importing.js';
  */
 export class FunctionHost {
   private readonly instances = new Map<string, Promise<Loaded>>();
+  /** Keys (`module#name`) of the functions whose load has succeeded. */
+  private readonly ready = new Set<string>();
 
   /** @param runner how a call runs (default: directly, both heaps ordinary memory). */
   constructor(private readonly runner: FunctionRunner = runDirectly) {}
@@ -29,6 +31,11 @@ export class FunctionHost {
       instance.catch(() => this.instances.delete(key));
     }
     return instance;
+  }
+
+  /** The functions loaded so far (`module#name`), by `load` or by a call. */
+  loadedFunctions(): string[] {
+    return [...this.ready];
   }
 
   /**
@@ -51,6 +58,7 @@ export class FunctionHost {
       throw new Error(`function "${fn.name}" is not declared by ${fn.module} (no @Fn class of that name was registered when it was imported)`);
     }
     await this.runner.prepare?.(definition);
+    this.ready.add(fnKey(fn));
     let instance: FnInstance<unknown> | undefined;
     return { definition, instance: () => (instance ??= new definition.cls() as FnInstance<unknown>) };
   }
