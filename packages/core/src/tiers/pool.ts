@@ -218,7 +218,7 @@ export abstract class HostPool implements Tier {
         }
         reject(error);
       };
-      const channel = this.open({
+      const events: ChannelEvents = {
         message: (message) => {
           if (ready) {
             if (message.type === 'result' && slot.channel === channel) this.settle(slot, message.response);
@@ -244,7 +244,17 @@ export abstract class HostPool implements Tier {
           if (!ready) fail(new TierCrashError(this.kind, channel.where, `${detail} before it was ready`, fault));
           else if (slot.channel === channel) this.died(slot, detail, fault);
         },
-      });
+      };
+      let channel: Channel;
+      try {
+        channel = this.open(events);
+      } catch (error) {
+        // The thread or process could not even be created (`new Worker` throws when the OS refuses a
+        // thread; `fork` for some spawn errors): the slot is dead, and its backoff applies as for any failed start.
+        slot.state = 'dead';
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       slot.channel = channel;
       const timer = setTimeout(() => {
         fail(new TierCrashError(this.kind, channel.where, `did not start within ${this.startTimeoutMs} ms`));
@@ -287,6 +297,9 @@ export abstract class HostPool implements Tier {
     }
     const running = this.members.length;
     if (running > 0) this.reportStartFailure(error, running);
+    // Calls still wait: try again once the backoff is over, not only when the next call comes or a
+    // running one ends (the members may all be in long calls).
+    if (this.queue.length > 0) this.grow();
   }
 
   /**
