@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsString, Min, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   InputValidationError,
@@ -48,6 +48,17 @@ class Sleepy {
     return new Promise((resolve) => setTimeout(() => resolve(1), 10_000).unref());
   }
 }
+
+/** Computes synchronously for `ms`: nothing can interrupt it on the calling thread. */
+@Fn() class Busy { run(ms: number): number { const end = performance.now() + ms; while (performance.now() < end); return ms; } }
+
+/** An async rule whose lookup never answers. */
+@ValidatorConstraint({ name: 'stalls', async: true })
+class Stalls implements ValidatorConstraintInterface { validate(): Promise<boolean> { return new Promise(() => undefined); } }
+class StalledIn { @Validate(Stalls) id!: string; }
+let stalledRuns = 0;
+@Fn({ timeoutMs: 30, input: StalledIn })
+class StalledCheck { run(_input: StalledIn): number { return ++stalledRuns; } }
 
 @Fn() class Forever { run(_n: number, ctx: FnContext): Promise<number> { seen.signal = ctx.signal; return new Promise(() => undefined); } }
 @Fn() class Id { run(n: number): number { return n; } }
@@ -144,6 +155,20 @@ describe('failures, retries, timeouts', () => {
     expect(lastSignal()?.aborted).toBe(true);
   });
 
+  test('timeout() fails a body that ran synchronously past its budget (its timer could not fire meanwhile)', async () => {
+    const error = await rt.invoke(workflow('sync-bounded').pipe(timeout(task(Busy), 20)), 60).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepTimeoutError);
+    expect((error as StepTimeoutError).stepPath).toBe('sync-bounded/Busy');
+    await expect(rt.invoke(workflow('sync-in-time').pipe(timeout(task(Busy), 5_000)), 1)).resolves.toBe(1);
+  });
+
+  test('a step timeout bounds an asynchronous input check that stalls, and the function never runs', async () => {
+    const error = await rt.invoke(workflow('stalled-check').pipe(task(StalledCheck)), { id: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepTimeoutError);
+    expect((error as StepTimeoutError).stepPath).toBe('stalled-check/StalledCheck');
+    expect(stalledRuns).toBe(0);
+  });
+
   test('map over a non-array fails with WorkflowValidationError naming the map', async () => {
     const error = await rt.invoke(workflow('not-array').pipe(task(Id), untyped(map(task(Id)))), 3).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowValidationError);
@@ -224,10 +249,20 @@ describe('graph validation', () => {
       expect.stringMatching(/^broken\/parallel: parallel\(\) needs at least one branch/),
       expect.stringMatching(/^broken\/map: map concurrency must be a positive integer/),
       expect.stringMatching(/^broken\/map\[\*\]\/BadOptions: @Fn option of BadOptions: isolation must be/),
-      expect.stringMatching(/timeoutMs must be a positive number, got -5/),
+      expect.stringMatching(/timeoutMs must be a positive number up to 2147483647, got -5/),
       expect.stringMatching(/retries must be a non-negative integer, got 1.5/),
     ]));
     expect(problems).toHaveLength(7);
+  });
+
+  test('a timeout longer than a timer keeps (about 24.8 days) is refused, not left to fire after 1 ms', () => {
+    @Fn({ timeoutMs: 2 ** 31 }) class TooPatient { run(n: number): number { return n; } }
+    const problems = (wf: Parameters<Runtime['plan']>[0]): string[] => {
+      try { rt.plan(wf); } catch (e) { return (e as WorkflowValidationError).problems.map((p) => p.message); }
+      return [];
+    };
+    expect(problems(workflow('patient-fn').pipe(task(TooPatient)))).toEqual([expect.stringMatching(/timeoutMs must be a positive number up to 2147483647, got 2147483648/)]);
+    expect(problems(workflow('patient-op').pipe(timeout(task(Id), 30 * 86_400_000)))).toEqual([expect.stringMatching(/timeout must be a positive number of milliseconds up to 2147483647/)]);
   });
 
   test('invoke rejects an invalid workflow without running anything', async () => {

@@ -100,7 +100,7 @@ function checkNode(
       return;
     case 'timeout':
       if (!isNode(node.body)) report(path, 'timeout() has no operator to bound');
-      if (!isPositiveFinite(node.ms)) report(path, `timeout must be a positive number of milliseconds, got ${String(node.ms)}`);
+      if (!isTimerMs(node.ms)) report(path, `timeout must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(node.ms)}`);
       return;
     case 'catch':
       if (!isNode(node.body)) report(path, 'catchError() has no operator to guard');
@@ -113,8 +113,8 @@ function checkFnSpec(spec: FnSpec, path: string, report: (path: string, message:
   const fn = `@Fn option of ${spec.name}:`;
   if (!ISOLATIONS.has(spec.isolation)) report(path, `${fn} isolation must be 'none', 'domain' or 'process', got ${JSON.stringify(spec.isolation)}`);
   if (spec.cpu !== undefined && !CPU_HINTS.has(spec.cpu)) report(path, `${fn} cpu must be 'bound' or 'io', got ${JSON.stringify(spec.cpu)}`);
-  if (spec.timeoutMs !== undefined && !isPositiveFinite(spec.timeoutMs)) {
-    report(path, `${fn} timeoutMs must be a positive number, got ${String(spec.timeoutMs)}`);
+  if (spec.timeoutMs !== undefined && !isTimerMs(spec.timeoutMs)) {
+    report(path, `${fn} timeoutMs must be a positive number up to ${MAX_TIMER_MS}, got ${String(spec.timeoutMs)}`);
   }
   if (!isNonNegativeInteger(spec.retries)) report(path, `${fn} retries must be a non-negative integer, got ${String(spec.retries)}`);
   if (!checkName(spec.name)) report(path, `${fn} name must be a non-empty string without "/", "[" or "]"`);
@@ -135,6 +135,7 @@ function checkBackoff(b: BackoffSpec, path: string, report: (path: string, messa
   if (!(b.initialMs >= 0) || !Number.isFinite(b.initialMs)) report(path, `backoff initialMs must be >= 0, got ${String(b.initialMs)}`);
   if (!(b.factor >= 1) || !Number.isFinite(b.factor)) report(path, `backoff factor must be >= 1, got ${String(b.factor)}`);
   if (!(b.maxMs >= b.initialMs)) report(path, `backoff maxMs must be >= initialMs, got ${String(b.maxMs)}`);
+  else if (!(b.maxMs <= MAX_TIMER_MS)) report(path, `backoff maxMs must be at most ${MAX_TIMER_MS}, got ${String(b.maxMs)}`);
 }
 
 function isNode(value: unknown): boolean {
@@ -147,3 +148,9 @@ function checkName(name: unknown): boolean {
 const isPositiveInteger = (n: unknown): boolean => Number.isInteger(n) && (n as number) > 0;
 const isNonNegativeInteger = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
 const isPositiveFinite = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+/**
+ * The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms,
+ * so a timeout past it would end its step at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const isTimerMs = (n: unknown): boolean => isPositiveFinite(n) && (n as number) <= MAX_TIMER_MS;

@@ -1,4 +1,5 @@
 import type { CancelScope } from './cancel-scope.js';
+import { MAX_TIMER_MS } from '../graph/validate.js';
 
 /**
  * Small helpers around a `CancelScope`: every wait in the runtime races the run's cancellation, so
@@ -85,7 +86,7 @@ function settleWith<A, R>(resolve: (value: R | PromiseLike<R>) => void, reject: 
   }
 }
 
-/** Waits `ms`, or rejects with the scope's reason if it aborts first. */
+/** Waits `ms` (at most the longest delay a timer keeps), or rejects with the scope's reason if it aborts first. */
 export function sleep(ms: number, scope: CancelScope): Promise<void> {
   if (scope.aborted) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
@@ -96,7 +97,7 @@ export function sleep(ms: number, scope: CancelScope): Promise<void> {
     const timer = setTimeout(() => {
       unwatch();
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
   });
 }
 

@@ -171,6 +171,11 @@ export class Executor {
    * more microtask turns between this function's end and the next one's start.
    */
   private validatedTask(attempt: Attempt, checked: Promise<void>): Promise<unknown> {
+    const { call } = attempt;
+    const timeoutMs = call.def.spec.timeoutMs;
+    // A check that stalls (an async rule waiting on a lookup) is bounded by the step's timeout too.
+    const bound = timeoutMs === undefined ? call.cancel : call.cancel.timeout(timeoutMs, () => new StepTimeoutError(call.path, timeoutMs, attempt.number));
+    const unbind = bound === call.cancel ? undefined : (): void => bound.dispose();
     return new Promise((resolve, reject) => {
       // Each settles the attempt: with the output, or a retry's promise, or the step's error.
       const failed = (raw: unknown): void => {
@@ -180,9 +185,11 @@ export class Executor {
           reject(error);
         }
       };
-      raceAbort(checked, attempt.call.cancel).then(() => {
+      raceAbort(checked, bound, unbind).then(() => {
         let out: unknown;
         try {
+          // The group or run may have stopped while the check ran: then the function must not start.
+          if (call.cancel.aborted) throw call.cancel.reason;
           out = this.run(attempt);
         } catch (raw) {
           failed(raw);
@@ -558,9 +565,15 @@ export class Executor {
   }
 
   private async timeout(plan: TimeoutPlan, input: unknown, scope: string, cancel: CancelScope, mode: LaneMode): Promise<unknown> {
-    const own = cancel.timeout(plan.ms, () => new StepTimeoutError(bodyPath(plan.body, scope), plan.ms));
+    const path = bodyPath(plan.body, scope);
+    const own = cancel.timeout(plan.ms, () => new StepTimeoutError(path, plan.ms));
+    const started = performance.now();
     try {
-      return await raceAbort(this.lane(plan.body, input, scope, own, mode), own);
+      const out = this.steps(plan.body.steps, 0, input, scope, own, mode);
+      if (out instanceof Promise) return await raceAbort(out, own);
+      // A body that ran synchronously could not be interrupted (its timer could not fire meanwhile); it still must not exceed its budget.
+      if (performance.now() - started > plan.ms) throw new StepTimeoutError(path, plan.ms);
+      return out;
     } finally {
       own.dispose();
     }
