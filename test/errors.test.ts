@@ -257,12 +257,12 @@ describe('graph validation', () => {
 
   test('a timeout longer than a timer keeps (about 24.8 days) is refused, not left to fire after 1 ms', () => {
     @Fn({ timeoutMs: 2 ** 31 }) class TooPatient { run(n: number): number { return n; } }
-    const problems = (wf: Parameters<Runtime['plan']>[0]): string[] => {
-      try { rt.plan(wf); } catch (e) { return (e as WorkflowValidationError).problems.map((p) => p.message); }
+    const problems = (plan: () => unknown): string[] => {
+      try { plan(); } catch (e) { return (e as WorkflowValidationError).problems.map((p) => p.message); }
       return [];
     };
-    expect(problems(workflow('patient-fn').pipe(task(TooPatient)))).toEqual([expect.stringMatching(/timeoutMs must be a positive number up to 2147483647, got 2147483648/)]);
-    expect(problems(workflow('patient-op').pipe(timeout(task(Id), 30 * 86_400_000)))).toEqual([expect.stringMatching(/timeout must be a positive number of milliseconds up to 2147483647/)]);
+    expect(problems(() => rt.plan(workflow('patient-fn').pipe(task(TooPatient))))).toEqual([expect.stringMatching(/timeoutMs must be a positive number up to 2147483647, got 2147483648/)]);
+    expect(problems(() => rt.plan(workflow('patient-op').pipe(timeout(task(Id), 30 * 86_400_000))))).toEqual([expect.stringMatching(/timeout must be a positive number of milliseconds up to 2147483647/)]);
   });
 
   test('invoke rejects an invalid workflow without running anything', async () => {
