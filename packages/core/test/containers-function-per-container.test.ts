@@ -64,4 +64,17 @@ describe('FunctionPerContainerTier', () => {
     await tier.close();
     expect(pids.filter(alive)).toEqual([]);
   });
+
+  it('settles a call at once when its signal fires while the function\'s containers are still starting', async () => {
+    // A provider that never comes up: without the signal, the call would wait for it forever.
+    const stuck = new FunctionPerContainerTier({ provider: () => new Promise(() => undefined) });
+    try {
+      const controller = new AbortController();
+      const call = stuck.call(tierCall('Square', 3, controller.signal));
+      setTimeout(() => controller.abort(new Error('step timed out')), 20);
+      await expect(call).rejects.toThrow('step timed out');
+    } finally {
+      await stuck.close();
+    }
+  });
 });

@@ -173,6 +173,30 @@ describe('ContainerTier', () => {
   });
 });
 
+describe('embedded containers that keep dying', () => {
+  it('are replaced past the restart limit once its window allows, not left short for good', async () => {
+    const provider = await EmbeddedContainerProvider.create({ count: 1, restartLimit: { count: 1, windowMs: 1_500 } });
+    try {
+      const first = provider.endpoints()[0]!.pid;
+      process.kill(first, 'SIGKILL');
+      // Within the limit: replaced at once.
+      await waitFor(() => provider.endpoints().length === 1 && provider.endpoints()[0]!.pid !== first);
+      const second = provider.endpoints()[0]!.pid;
+      const killedAt = Date.now();
+      process.kill(second, 'SIGKILL');
+      // Past it: no container for a while (calls fail fast meanwhile: nothing counts as starting)...
+      await waitFor(() => provider.endpoints().length === 0);
+      expect(provider.starting).toBe(0);
+      // ...then one comes back when the window allows.
+      await waitFor(() => provider.endpoints().length === 1, 5_000);
+      expect(provider.endpoints()[0]!.pid).not.toBe(second);
+      expect(Date.now() - killedAt).toBeGreaterThan(300);
+    } finally {
+      await provider.close();
+    }
+  });
+});
+
 describe('embedded containers outlive no parent', () => {
   it.each(['SIGKILL', 'exit'] as const)('die with their parent (%s)', async (how) => {
     const { spawn } = await import('node:child_process');

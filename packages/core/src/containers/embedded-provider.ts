@@ -16,6 +16,12 @@ export interface EmbeddedContainerOptions {
   readonly init?: InitRequest;
   /** Start a new container in the background when one dies (default true). */
   readonly replaceDead?: boolean;
+  /**
+   * At most `count` replacements within `windowMs` (default 5 in 10 s): a container that dies at once
+   * (a function that crashes it on every call) is not restarted in a loop. A replacement past the
+   * limit is started once the window allows it, so the provider never stays short for good.
+   */
+  readonly restartLimit?: { readonly count: number; readonly windowMs: number };
   /** How long a container may take to print its ready line and load `init` (default 15 s). */
   readonly startTimeoutMs?: number;
   /** The container entry script (default: the compiled `container-main.js` of this package). */
@@ -36,9 +42,8 @@ export interface EmbeddedContainer extends ContainerEndpoint {
   readonly pid: number;
 }
 
-/** Replacements allowed within `RESTART_WINDOW_MS`: a container that dies at once is not restarted forever. */
-const MAX_RESTARTS = 5;
-const RESTART_WINDOW_MS = 10_000;
+/** The default `restartLimit`. */
+const RESTART_LIMIT = { count: 5, windowMs: 10_000 } as const;
 const HEALTH_TIMEOUT_MS = 1_000;
 
 /**
@@ -52,6 +57,9 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
   private readonly children = new Set<ChildProcess>();
   private readonly checking = new Set<string>();
   private readonly restarts: number[] = [];
+  /** Replacements held back by `restartLimit`, and the timer that starts them when it allows. */
+  private owed = 0;
+  private owedTimer: ReturnType<typeof setTimeout> | undefined;
   private pending = 0;
   private closing = false;
 
@@ -109,6 +117,7 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
 
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.owedTimer);
     const exits = [...this.children].map((child) => stopChild(child));
     this.live.clear();
     await Promise.all(exits);
@@ -143,6 +152,8 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
       return container;
     } catch (error) {
       child.kill('SIGKILL');
+      // Calls that waited for this start must look again (they fail if nothing else is live or starting).
+      queueMicrotask(() => this.notify());
       throw error;
     } finally {
       this.pending--;
@@ -158,15 +169,37 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
   private replace(child: ChildProcess): void {
     if (!this.live.delete(child) || this.closing) return;
     child.kill('SIGKILL');
-    const now = Date.now();
-    while (this.restarts.length > 0 && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
-    if (this.options.replaceDead !== false && this.restarts.length < MAX_RESTARTS) {
-      this.restarts.push(now);
-      // Counted in `starting` from here on. Failures show in the container's own output; the tier
-      // then sees one container fewer.
-      this.spawnOne().catch(() => this.notify());
+    if (this.options.replaceDead !== false) {
+      this.owed++;
+      this.startOwed();
     }
     this.notify();
+  }
+
+  /**
+   * Starts the replacements owed that `restartLimit` allows now, and sets a timer for the rest. One
+   * held back is not counted in `starting`: calls meanwhile fail fast (no container) rather than wait
+   * for the window.
+   */
+  private startOwed(): void {
+    if (this.closing || this.owedTimer !== undefined) return;
+    const limit = this.options.restartLimit ?? RESTART_LIMIT;
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0]! >= limit.windowMs) this.restarts.shift();
+    while (this.owed > 0 && this.restarts.length < Math.max(1, limit.count)) {
+      this.owed--;
+      this.restarts.push(now);
+      // Counted in `starting` from here on. A failure shows in the container's own output, and
+      // `spawnOne` tells the tier, which then sees one container fewer.
+      this.spawnOne().catch(() => undefined);
+    }
+    if (this.owed === 0) return;
+    this.owedTimer = setTimeout(() => {
+      this.owedTimer = undefined;
+      this.startOwed();
+    }, this.restarts[0]! + limit.windowMs - now);
+    // A replacement to come must not keep this process alive on its own.
+    this.owedTimer.unref();
   }
 }
 
@@ -203,6 +236,9 @@ function waitForReady(child: ChildProcess, timeoutMs: number, onLine: (line: str
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    // Referenced until it is gone: a warm container is unref'd, and without this a program whose last
+    // act is `await close()` could exit (unsettled top-level await) between the SIGKILL and the exit.
+    child.ref();
     const timer = setTimeout(() => child.kill('SIGKILL'), 1_000);
     child.once('exit', () => {
       clearTimeout(timer);

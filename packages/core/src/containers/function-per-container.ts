@@ -60,19 +60,25 @@ export class FunctionPerContainerTier implements Tier {
   async call(call: TierCall): Promise<unknown> {
     let tier: ContainerTier;
     try {
-      tier = await this.tierFor(call.fn);
+      // A call cancelled (or timed out) while its function's containers start settles at once, as every tier call does.
+      tier = await untilAborted(this.tierFor(call.fn), call.signal);
     } catch (error) {
+      if (call.signal.aborted) throw call.signal.reason;
       throw new ContainerUnavailableError(call.ctx.stepPath, `container of ${call.fn.name}`, error);
     }
     return tier.call(call);
   }
 
+  /**
+   * Stops every function's containers. Those still starting are not waited for (a provider may never
+   * come up): each is stopped as soon as it is.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    const tiers = await Promise.allSettled(this.tiers.values());
-    await Promise.all(tiers.map((t) => (t.status === 'fulfilled' ? t.value.close() : undefined)));
+    const ready = [...this.ready.values()];
     this.tiers.clear();
     this.ready.clear();
+    await Promise.all(ready.map((tier) => tier.close()));
   }
 
   private tierFor(fn: FnRef): Promise<ContainerTier> {
@@ -106,4 +112,23 @@ export class FunctionPerContainerTier implements Tier {
         });
     return new ContainerTier(provider, { encoding: this.options.encoding ?? 'json' });
   }
+}
+
+/** Settles like `promise`, or rejects with `signal`'s reason as soon as it fires (`promise` is left to whoever else waits for it). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
