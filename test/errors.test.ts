@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { IsInt, IsString, Min, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   InputValidationError,
   Runtime,
@@ -34,6 +34,8 @@ class Area { run(input: Size): number { return input.width * input.height; } }
 let flakyCalls = 0;
 @Fn({ retries: 2 })
 class Flaky { run(n: number): number { if (++flakyCalls < 3) throw new Error(`flake ${flakyCalls}`); return n; } }
+
+@Fn() class NeverRetried { run(_n: number): number { throw new TypeError('no luck'); } }
 
 @Fn({ retries: 1 })
 class AlwaysFails { run(_n: number): number { throw new TypeError('bad things'); } }
@@ -119,6 +121,27 @@ describe('failures, retries, timeouts', () => {
       'step.started:3', 'step.completed:3',
       'workflow.completed',
     ]);
+  });
+
+  test('a retry cancelled during its backoff ends the attempt it announced (@Fn retries and retry())', async () => {
+    const patient = await Runtime.create({ retryBackoff: { initialMs: 10_000, maxMs: 10_000 } });
+    const long = { initialMs: 10_000, factor: 1, maxMs: 10_000 };
+    try {
+      for (const wf of [workflow('cancel-backoff').pipe(task(AlwaysFails)), workflow('cancel-backoff-op').pipe(retry(task(NeverRetried), { retries: 1, backoff: long }))]) {
+        const events: WorkflowEvent[] = [];
+        const run = patient.start(wf, 1);
+        run.events$.subscribe(collect(events));
+        await vi.waitFor(() => expect(events.some((e) => e.type === 'step.retried')).toBe(true));
+        run.cancel('stop waiting');
+        await expect(run.result).rejects.toBeInstanceOf(WorkflowCancelledError);
+        const retried = events.find((e) => e.type === 'step.retried');
+        const last = events.filter((e) => e.type === 'step.failed').at(-1);
+        expect(retried).toMatchObject({ attempt: 2 });
+        expect(last).toMatchObject({ attempt: 2, willRetry: false, error: expect.any(WorkflowCancelledError) });
+      }
+    } finally {
+      await patient.close();
+    }
   });
 
   test('the last failure is a StepFailedError with the step path, attempt and cause', async () => {

@@ -52,8 +52,18 @@ describe('a wide map on worker threads goes in chunks', () => {
   test('a failing item fails the step with its own path and the function error', async () => {
     const rt = await fresh({ workerThreads: 2 });
     const input = Array.from({ length: 40 }, (_, i) => (i === 13 ? -1 : i));
-    const error = await rt.invoke(workflow('chunked-fail').pipe(map(task(DoubleNonNegative))), input).catch((e: unknown) => e);
+    const run = rt.start(workflow('chunked-fail').pipe(map(task(DoubleNonNegative))), input);
+    const events: WorkflowEvent[] = [];
+    run.events$.subscribe((e) => events.push(e));
+    const error = await run.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailedError);
+    // Every item reported started also reports its end: completed, failed, or dropped with its chunk.
+    const started = new Set(events.filter((e) => e.type === 'step.started').map((e) => e.path));
+    const ended = new Set(events.filter((e) => e.type === 'step.completed' || e.type === 'step.failed').map((e) => e.path));
+    expect(started.size).toBe(40);
+    expect([...started].filter((p) => !ended.has(p))).toEqual([]);
+    const failed = events.find((e) => e.type === 'step.failed' && e.path === 'chunked-fail/map[13]/DoubleNonNegative');
+    expect(failed).toMatchObject({ error: { name: 'StepFailedError' } });
     expect((error as StepFailedError).stepPath).toBe('chunked-fail/map[13]/DoubleNonNegative');
     expect((error as StepFailedError).cause).toBeInstanceOf(RemoteError);
     expect(((error as StepFailedError).cause as RemoteError).name).toBe('RangeError');

@@ -260,7 +260,21 @@ export class Executor {
     if (!willRetry) throw error;
     const delayMs = backoffDelay(this.env.backoff, number);
     this.env.events.emit({ type: 'step.retried', path, attempt: number + 1, delayMs });
-    return sleep(delayMs, cancel).then(() => this.tryTask(call, number + 1));
+    return sleep(delayMs, cancel).then(
+      () => this.tryTask(call, number + 1),
+      (reason: unknown) => {
+        this.retryStopped(path, number + 1, reason);
+        throw reason;
+      },
+    );
+  }
+
+  /**
+   * A retry announced (`step.retried`) was stopped during its backoff (the run was cancelled, or a
+   * sibling failed): its attempt ends there, and says so, so that no announced attempt is left open.
+   */
+  private retryStopped(path: string, attempt: number, reason: unknown): void {
+    this.env.events.emit({ type: 'step.failed', path, attempt, durationMs: 0, error: asStepError(reason, path, attempt), willRetry: false });
   }
 
   /**
@@ -559,7 +573,12 @@ export class Executor {
         if (attempt > plan.retries || !isRetriable(error) || cancel.aborted) throw error;
         const delayMs = backoffDelay(plan.backoff ?? this.env.backoff, attempt);
         this.env.events.emit({ type: 'step.retried', path, attempt: attempt + 1, delayMs });
-        await sleep(delayMs, cancel);
+        try {
+          await sleep(delayMs, cancel);
+        } catch (reason) {
+          this.retryStopped(path, attempt + 1, reason);
+          throw reason;
+        }
       }
     }
   }

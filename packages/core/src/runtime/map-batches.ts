@@ -7,6 +7,7 @@ import { raceAbort } from './abort.js';
 import type { CancelScope } from './cancel-scope.js';
 import type { ExecutionEnv } from './executor.js';
 import { keepProtected, type LaneMode } from './lane-mode.js';
+import { WorkflowCancelledError } from '../errors.js';
 import { asStepError, siblingFailed } from './step-errors.js';
 
 // A wide map on worker threads, sent in chunks (the paper's chunked fork of a Map state): one message
@@ -84,9 +85,14 @@ export async function mapInBatches(
     } catch (raw) {
       // A batch error names its item; a crash or an abort belongs to the chunk's first unfinished item.
       const item = raw instanceof RemoteError && raw.item !== undefined ? raw.item : 0;
-      const path = chunkPaths[item] ?? scope;
-      const error = asStepError(raw, path, 1);
-      env.events.emit({ type: 'step.failed', path, attempt: 1, durationMs: performance.now() - started, error, willRetry: false });
+      const error = asStepError(raw, chunkPaths[item] ?? scope, 1);
+      // Every item of the chunk was reported started, and none of their outputs comes back: each
+      // gets its end, the item that failed its own error, the others why they were dropped.
+      const dropped = error instanceof WorkflowCancelledError ? error : siblingFailed(env.workflow.name, error, stepPath.child(scope, plan.name));
+      const durationMs = performance.now() - started;
+      chunkPaths.forEach((path, k) => {
+        env.events.emit({ type: 'step.failed', path, attempt: 1, durationMs, error: k === item ? error : dropped, willRetry: false });
+      });
       throw error;
     }
   };
