@@ -142,6 +142,21 @@ describe('ContainerTier', () => {
     expect(await one.tier.call(tierCall('Square', 5))).toBe(25);
   });
 
+  it('replaces a container whose function ignores the cancellation and keeps its call slot, its event loop free', async () => {
+    const holder = one.provider.endpoints()[0]!.pid;
+    const controller = new AbortController();
+    const call = one.tier.call(tierCall('Ignores', 8_000, controller.signal));
+    await busyPid(one.tier, one.provider);
+    controller.abort(new Error('give up'));
+    await expect(call).rejects.toThrow('give up');
+    // It answers /health, but its only slot is taken: new calls would queue behind the abandoned one.
+    await waitFor(() => one.provider.endpoints().length === 1 && one.provider.endpoints()[0]!.pid !== holder, 4_000);
+    rememberPids(one.provider);
+    const sentAt = Date.now();
+    expect(await one.tier.call(tierCall('Square', 6))).toBe(36);
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+  });
+
   it('rejects a call whose signal already fired, and a queued call when its signal fires', async () => {
     const done = new AbortController();
     done.abort(new Error('too late'));

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { containerEntryPath } from './entry.js';
 import type { InitRequest } from './protocol.js';
 import { parseReadyLine } from './protocol.js';
-import { ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
+import { hasFreeSlot, ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
 
 /** Options of the embedded provider. */
 export interface EmbeddedContainerOptions {
@@ -106,11 +106,12 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
     if (this.checking.has(endpoint.url)) return;
     const [child, container] = entry;
     this.checking.add(endpoint.url);
-    // Alive but not answering (a runaway function holds its event loop): kill it, the exit handler
-    // replaces it.
+    // Alive but not answering (a runaway function holds its event loop), or answering with every
+    // call slot still taken after the tier gave up on its calls (a function that ignores its
+    // cancellation: new calls would only queue behind it): kill it, and start another.
     void this.probe(container.url, HEALTH_TIMEOUT_MS).then((health) => {
       this.checking.delete(endpoint.url);
-      if (health) this.notify();
+      if (hasFreeSlot(health)) this.notify();
       else this.replace(child);
     });
   }

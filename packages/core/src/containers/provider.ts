@@ -71,3 +71,12 @@ export abstract class ProviderBase {
     }
   }
 }
+
+/**
+ * Whether a container that answered `/health` can take a call now. A suspected container must: the
+ * tier stops sending to one whose call it gave up on, and if that call's function ignores its
+ * cancellation it keeps its slot, so new calls there would wait behind it, unseen by the tier.
+ */
+export function hasFreeSlot(health: HealthResponse | undefined): boolean {
+  return health !== undefined && health.running < health.concurrency;
+}

@@ -1,5 +1,5 @@
 import type { InitRequest } from './protocol.js';
-import { ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
+import { hasFreeSlot, ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
 
 /** Options of the remote provider. */
 export interface RemoteContainerOptions {
@@ -32,7 +32,7 @@ export class RemoteContainerProvider extends ProviderBase implements ContainerPr
   private constructor(private readonly options: RemoteContainerOptions) {
     super();
     this.timer = setInterval(() => {
-      for (const url of this.down) void this.check(url);
+      for (const url of this.down) void this.check(url, true);
     }, options.recheckMs ?? 5_000);
     this.timer.unref();
   }
@@ -53,7 +53,7 @@ export class RemoteContainerProvider extends ProviderBase implements ContainerPr
   }
 
   suspect(endpoint: ContainerEndpoint): void {
-    void this.check(endpoint.url).finally(() => this.notify());
+    void this.check(endpoint.url, true).finally(() => this.notify());
   }
 
   async close(): Promise<void> {
@@ -63,20 +63,24 @@ export class RemoteContainerProvider extends ProviderBase implements ContainerPr
     this.down.clear();
   }
 
-  /** Health-checks one URL (and loads `init` into it when it comes up); updates the live set. */
-  private check(url: string): Promise<void> {
+  /**
+   * Health-checks one URL (and loads `init` into it when it comes up); updates the live set. A
+   * container suspected or down comes (back) only with a free call slot (`hasFreeSlot`).
+   */
+  private check(url: string, needsFreeSlot = false): Promise<void> {
     if (this.closed) return Promise.resolve();
     let check = this.checking.get(url);
     if (!check) {
-      check = this.recheck(url).finally(() => this.checking.delete(url));
+      check = this.recheck(url, needsFreeSlot).finally(() => this.checking.delete(url));
       this.checking.set(url, check);
     }
     return check;
   }
 
-  private async recheck(url: string): Promise<void> {
+  private async recheck(url: string, needsFreeSlot: boolean): Promise<void> {
     try {
-      const health = await this.probe(url, this.options.healthTimeoutMs ?? 2_000);
+      const answer = await this.probe(url, this.options.healthTimeoutMs ?? 2_000);
+      const health = needsFreeSlot && !hasFreeSlot(answer) ? undefined : answer;
       const wasLive = this.live.has(url);
       if (health && !wasLive) await this.preload(url, this.options.init, 30_000);
       if (this.closed) return;
