@@ -104,38 +104,54 @@ export class ContainerClient {
 
   private exchange(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs?: number): { result: Promise<unknown>; hangUp: () => void } {
     let hangUp: () => void = () => undefined;
+    let hungUp = false;
     const result = new Promise<unknown>((resolve, reject) => {
       const bytes = body === undefined ? undefined : encodeBody(body, this.encoding);
       const type = CONTENT_TYPES[this.encoding];
-      const req = httpRequest(new URL(path, this.base), {
-        method,
-        agent: this.agent,
-        headers: { accept: type, ...(bytes ? { 'content-type': type, 'content-length': bytes.byteLength } : {}) },
-      });
       const fail = (cause: unknown): void => reject(cause instanceof ContainerProtocolError ? cause : new ContainerConnectionError(this.url, cause));
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-      hangUp = () => req.destroy(Object.assign(new Error('the caller hung up'), { code: 'ECONNABORTED' }));
-      req.on('error', (error) => {
-        clearTimeout(timer);
-        fail(error);
-      });
-      req.on('response', (res) => {
-        readAll(res).then(
-          (data) => {
-            clearTimeout(timer);
-            try {
-              resolve(this.answer(path, res, data));
-            } catch (error) {
-              reject(error);
-            }
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            fail(error);
-          },
-        );
-      });
-      req.end(bytes);
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      const send = (retried: boolean): void => {
+        const req = httpRequest(new URL(path, this.base), {
+          method,
+          agent: this.agent,
+          headers: { accept: type, ...(bytes ? { 'content-type': type, 'content-length': bytes.byteLength } : {}) },
+        });
+        const timer =
+          deadline === undefined
+            ? undefined
+            : setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), Math.max(0, deadline - Date.now()));
+        hangUp = () => {
+          hungUp = true;
+          req.destroy(Object.assign(new Error('the caller hung up'), { code: 'ECONNABORTED' }));
+        };
+        let answered = false;
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          // A kept-alive socket that the container (or a proxy before it) closed as this request went
+          // out: nothing was answered, so the request goes once more, on a fresh socket.
+          if (req.reusedSocket && !answered && !retried && !hungUp && isStaleSocket(error)) send(true);
+          else fail(error);
+        });
+        req.on('response', (res) => {
+          answered = true;
+          readAll(res).then(
+            (data) => {
+              clearTimeout(timer);
+              try {
+                resolve(this.answer(path, res, data));
+              } catch (error) {
+                reject(error);
+              }
+            },
+            (error: unknown) => {
+              clearTimeout(timer);
+              fail(error);
+            },
+          );
+        });
+        req.end(bytes);
+      };
+      send(false);
     });
     return { result, hangUp: () => hangUp() };
   }
@@ -165,4 +181,9 @@ function readAll(res: IncomingMessage): Promise<Buffer> {
     res.on('aborted', () => reject(Object.assign(new Error('the connection closed mid-answer'), { code: 'ECONNRESET' })));
     res.on('error', reject);
   });
+}
+
+/** The errors of a request sent on a kept-alive socket that the other end had closed. */
+function isStaleSocket(error: Error & { code?: string }): boolean {
+  return error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up';
 }
