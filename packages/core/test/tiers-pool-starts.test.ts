@@ -1,7 +1,8 @@
-// How a pool recovers when members cannot be started: over an in-memory channel, so that a start can
-// fail the ways real ones rarely do on demand (the OS refusing a thread makes `new Worker` throw).
+// How a pool starts its members: the Node options they inherit, and how the pool recovers when they
+// cannot be started, over an in-memory channel, so that a start can fail the ways real ones rarely do
+// on demand (the OS refusing a thread makes `new Worker` throw).
 import { describe, expect, test } from 'vitest';
-import { HostPool, type Channel, type ChannelEvents, type ChannelOpener, type PoolOptions } from '../src/tiers/pool.js';
+import { HostPool, inheritedExecArgv, type Channel, type ChannelEvents, type ChannelOpener, type PoolOptions } from '../src/tiers/pool.js';
 import type { ToHost } from '../src/tiers/protocol.js';
 import type { TierCall } from '../src/tiers/tier.js';
 
@@ -104,5 +105,12 @@ describe('a pool whose members cannot be created', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('inheritedExecArgv', () => {
+  test('keeps loaders and flags, drops the parent-only ones with their values', () => {
+    const argv = ['--import', 'tsx', '-e', 'code()', '--input-type', 'module', '--inspect-port', '9230', '--inspect=9229', '--debug-port=1', '--max-old-space-size=512', '--print=1'];
+    expect(inheritedExecArgv(argv)).toEqual(['--import', 'tsx', '--max-old-space-size=512']);
   });
 });

@@ -467,7 +467,8 @@ export function inheritedExecArgv(argv: readonly string[] = process.execArgv): s
       continue;
     }
     if (/^--(eval|print)=/.test(arg) || /^--input-type(=|$)/.test(arg) || /^--(inspect|debug)/.test(arg)) {
-      if (arg === '--input-type') i++;
+      // These three may take their value as the next argument.
+      if (arg === '--input-type' || arg === '--inspect-port' || arg === '--debug-port') i++;
       continue;
     }
     out.push(arg);
