@@ -38,7 +38,7 @@ describe('findProblems on JSON graphs', () => {
       'wf: unknown operator kind "teleport"',
       'wf/Z: unknown function "Z": is its class decorated with @Fn()?',
       'wf/p: parallel() needs at least one branch',
-      'wf: timeout must be a positive number of milliseconds, got 0',
+      'wf: timeout must be a positive number of milliseconds up to 2147483647, got 0',
       'wf: retry count must be a non-negative integer, got -1',
       'wf: backoff factor must be >= 1, got 0.5',
       'wf: backoff maxMs must be >= initialMs, got 1',
