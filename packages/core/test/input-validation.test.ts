@@ -36,6 +36,35 @@ describe('validateInput', () => {
     expect(e.message).toContain('Input of step wf/Step is not a valid Dto');
   });
 
+  test('an input of its own with a `constructor` key cannot point the rules elsewhere', async () => {
+    for (const constructor of [{}, null, Inner]) {
+      const input = JSON.parse('{"count": "abc", "inner": {"n": 1}}') as Record<string, unknown>;
+      input.constructor = constructor;
+      const error = await validateInput('wf/S', Dto, input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect((error as InputValidationError).violations.map((v) => v.property)).toContain('count');
+    }
+    // Frozen with it (a proxy must answer a frozen property truly): still checked as a Dto.
+    const frozen = Object.freeze({ constructor: {}, count: 99, inner: { n: 1 } });
+    await expect(validateInput('wf/S', Dto, frozen)).rejects.toMatchObject({ violations: [expect.objectContaining({ property: 'count' })] });
+  });
+
+  test('a nested plain object is checked as the class its property declares', async () => {
+    const error = await validateInput('wf/S', Dto, { count: 1, inner: { n: 'one' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputValidationError);
+    expect((error as InputValidationError).violations).toEqual([{ property: 'inner.n', constraints: { isInt: 'n must be an integer number' } }]);
+    await expect(validateInput('wf/S', Dto, { count: 1, inner: { n: 2 } })).resolves.toBeUndefined();
+  });
+
+  test('an input of another class is read through its own getters', async () => {
+    class Order {
+      #count = 4;
+      get count(): number { return this.#count; }
+      inner = Object.assign(new Inner(), { n: 1 });
+    }
+    await expect(validateInput('wf/S', Dto, new Order())).resolves.toBeUndefined();
+  });
+
   test('binary data, arrays and primitives are not DTOs', async () => {
     for (const bad of [new Uint8Array(8), [1], 'x', null]) {
       await expect(validateInput('wf/S', Dto, bad)).rejects.toBeInstanceOf(InputValidationError);

@@ -5,11 +5,14 @@ import type { DtoClass } from './definition.js';
 /**
  * Validates a step input against its DTO class with class-validator, without copying the input.
  *
- * class-validator finds a class's rules through `value.constructor`. A plain object is therefore
- * validated through a *view*: an object whose prototype is the DTO's and whose own properties are the
- * input's property descriptors (the values are the same references, so a 64 MB array inside is not
- * copied). The function itself then receives the original input, untouched. Nested objects are
- * validated by their own class when they are instances of one (`@ValidateNested()`).
+ * class-validator finds a class's rules through `value.constructor`. An input that is not an instance
+ * of the DTO (plain data, or an object of another class) is therefore validated through a *view*: a
+ * proxy that answers `constructor` with the DTO and reads every property from the input itself (so a
+ * 64 MB array inside is not copied, a getter of the input's own class works, and an input's own
+ * `constructor` key cannot point the rules elsewhere). The function then receives the original input,
+ * untouched. A nested object under `@ValidateNested()` is viewed as the class its property is declared
+ * with (its `design:type`), unless it is an instance of a class already; items of a nested array are
+ * checked by their own class, so they must be instances of it (the element type is not recorded).
  */
 export async function validateInput(stepPath: string, dto: DtoClass, input: unknown): Promise<void> {
   await checkInput(stepPath, dto, input);
@@ -27,11 +30,70 @@ export function checkInput(stepPath: string, dto: DtoClass, input: unknown): voi
       { property: '', constraints: { isObject: `expected an object of ${dto.name}, got ${kindOf(input)}` } },
     ]);
   }
-  const target =
-    input instanceof dto ? input : Object.create(dto.prototype, Object.getOwnPropertyDescriptors(input));
+  const target = viewAs(dto, input);
   const options = { forbidUnknownValues: false, validationError: { target: false } };
   if (synchronousRules(dto)) return reject(stepPath, dto, validateSync(target as object, options));
   return validate(target as object, options).then((errors) => reject(stepPath, dto, errors));
+}
+
+/** `input` as class-validator should see it to check it against `dto` (see `validateInput`). */
+function viewAs(dto: DtoClass, input: object): object {
+  if (input instanceof dto) return input;
+  const nested = nestedClasses(dto);
+  // A proxy must answer a frozen own property truly: an input with such a property where the view
+  // answers otherwise (its `constructor`, a nested object viewed as its class) is viewed through a copy.
+  const frozen = (key: string): boolean => {
+    const own = Object.getOwnPropertyDescriptor(input, key);
+    return own !== undefined && !own.configurable && own.writable !== true;
+  };
+  const target = frozen('constructor') || [...nested.keys()].some(frozen) ? looseCopy(input) : input;
+  return new Proxy(target, {
+    get(object, key) {
+      if (key === 'constructor') return dto;
+      const value: unknown = Reflect.get(object, key, object);
+      const declared = typeof key === 'string' ? nested.get(key) : undefined;
+      return declared && isPlainObject(value) ? viewAs(declared, value) : value;
+    },
+  });
+}
+
+/** A shallow copy of `input` whose own properties (but `constructor`) are plain, configurable values. */
+function looseCopy(input: object): object {
+  const copy = Object.create(Object.getPrototypeOf(input) as object | null) as object;
+  for (const key of Reflect.ownKeys(input)) {
+    if (key === 'constructor') continue;
+    const { enumerable } = Object.getOwnPropertyDescriptor(input, key) as PropertyDescriptor;
+    Object.defineProperty(copy, key, { value: Reflect.get(input, key, input) as unknown, enumerable, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+const nestedByDto = new WeakMap<DtoClass, ReadonlyMap<string, DtoClass>>();
+
+/** The properties of `dto` under `@ValidateNested()` declared as a class (not an array, a map...), by name. Once per class. */
+function nestedClasses(dto: DtoClass): ReadonlyMap<string, DtoClass> {
+  let found = nestedByDto.get(dto);
+  if (!found) {
+    const map = new Map<string, DtoClass>();
+    const reflect = Reflect as unknown as { getMetadata?: (key: string, target: object, property: string) => unknown };
+    for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+      if (m.type !== 'nestedValidation') continue;
+      const type = reflect.getMetadata?.('design:type', dto.prototype as object, m.propertyName);
+      if (typeof type === 'function' && !NOT_DTOS.has(type)) map.set(m.propertyName, type as DtoClass);
+    }
+    found = map;
+    nestedByDto.set(dto, found);
+  }
+  return found;
+}
+
+/** Declared types that are not DTO classes: their values are checked by what they are. */
+const NOT_DTOS = new Set<unknown>([Object, Array, Map, Set, Promise, String, Number, Boolean, Date]);
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function reject(stepPath: string, dto: DtoClass, errors: readonly ValidationError[]): void {
