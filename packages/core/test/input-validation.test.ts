@@ -38,8 +38,8 @@ describe('validateInput', () => {
 
   test('an input of its own with a `constructor` key cannot point the rules elsewhere', async () => {
     for (const constructor of [{}, null, Inner]) {
-      const input = JSON.parse('{"count": "abc", "inner": {"n": 1}}') as Record<string, unknown>;
-      input.constructor = constructor;
+      const input: object = JSON.parse('{"count": "abc", "inner": {"n": 1}}') as object;
+      Object.defineProperty(input, 'constructor', { value: constructor, enumerable: true, writable: true, configurable: true });
       const error = await validateInput('wf/S', Dto, input).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputValidationError);
       expect((error as InputValidationError).violations.map((v) => v.property)).toContain('count');
