@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Measurements } from '../src/planner/measurements.js';
 
@@ -38,5 +41,36 @@ describe('Measurements', () => {
     const w = m.version;
     m.recordCall('k', 1, 1);
     expect(m.version).not.toBe(w);
+  });
+
+  test('a measurements file round-trips, written whole; what a file holds that is not ours is passed over', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'measurements-'));
+    const file = join(dir, 'm.json');
+    try {
+      const m = new Measurements(file);
+      for (const ms of [50, 2, 3, 4]) m.recordCall('f', ms, ms);
+      m.recordHop('worker-thread', 0.05);
+      m.save();
+      expect(readdirSync(dir)).toEqual(['m.json']);
+      const again = new Measurements(file);
+      expect(again.fn('f')).toMatchObject({ typicalMs: 3, cpuShare: 1 });
+      expect(again.hop('worker-thread')).toMatchObject({ typicalMs: 0.05 });
+      const bad = [
+        'null',
+        '[1, 2]',
+        '{"version": 2, "functions": null, "hops": 7}',
+        '{"version": 2, "functions": {"x": null, "y": 3, "f": {"recentMs": [1, "a", 2, 3]}}, "hops": {"t": null}}',
+        '{"version": 2, "functions": {"f": {"recentMs": "soon", "calls": {}}}}',
+      ];
+      for (const text of bad) {
+        writeFileSync(file, text);
+        expect(() => new Measurements(file), text).not.toThrow();
+      }
+      // The last good entry above is kept, its bad samples dropped.
+      writeFileSync(file, bad[3] as string);
+      expect(new Measurements(file).fn('f')).toMatchObject({ typicalMs: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

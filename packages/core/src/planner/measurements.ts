@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { dirname } from 'node:path';
 
 /** What has been measured of one function over earlier runs. */
@@ -74,6 +75,15 @@ class Recent {
     }
     this.cached = undefined;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The entries of a stored table whose values are objects (the others are passed over). */
+function entriesOf(table: unknown): [string, Record<string, unknown>][] {
+  return isRecord(table) ? Object.entries(table).filter((e): e is [string, Record<string, unknown>] => isRecord(e[1])) : [];
 }
 
 /** A `Recent` of the finite numbers in `samples` (a stored file may hold anything), or undefined if none. */
@@ -206,24 +216,29 @@ export class Measurements {
     for (const [tier, r] of this.hops) hops[tier] = { calls: r.wall.count, recentMs: r.wall.samples };
     const stored: Stored = { version: 2, functions, hops };
     mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, `${JSON.stringify(stored, null, 2)}\n`);
+    // Written aside and renamed over the file: a process killed mid-write, or another runtime saving
+    // the same file, never leaves half a file for the next start to read.
+    const aside = `${this.file}.${process.pid}.${threadId}.tmp`;
+    writeFileSync(aside, `${JSON.stringify(stored, null, 2)}\n`);
+    renameSync(aside, this.file);
   }
 
+  /** Reads what a file holds of ours: anything else in it (another format, a hand edit, a bad entry) is passed over. */
   private load(file: string): void {
-    let stored: Partial<Stored>;
+    let stored: unknown;
     try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Stored>;
+      stored = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
-      return; // No file yet, or not ours: start empty.
+      return; // No file yet, or not JSON: start empty.
     }
-    if (stored.version !== 2) return; // an older format: measure afresh
-    for (const [name, m] of Object.entries(stored.functions ?? {})) {
+    if (!isRecord(stored) || stored.version !== 2) return; // not ours, or an older format: measure afresh
+    for (const [name, m] of entriesOf(stored.functions)) {
       const wall = restored(m.recentMs, m.calls);
       // Restored samples are not a warm-up call to drop, for the shares either: they count as many calls.
       const share = restored(m.recentShares, m.calls);
       if (wall) this.functions.set(name, { wall, share, cls: classOf(wall.median, share?.median) });
     }
-    for (const [tier, m] of Object.entries(stored.hops ?? {})) {
+    for (const [tier, m] of entriesOf(stored.hops)) {
       const wall = restored(m.recentMs, m.calls);
       if (wall) this.hops.set(tier, { wall });
     }
