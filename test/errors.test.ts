@@ -288,6 +288,24 @@ describe('graph validation', () => {
     expect(problems(() => rt.plan(workflow('patient-op').pipe(timeout(task(Id), 30 * 86_400_000))))).toEqual([expect.stringMatching(/timeout must be a positive number of milliseconds up to 2147483647/)]);
   });
 
+  test('a runtime refuses a second class under a function name it already runs', async () => {
+    const own = await Runtime.create();
+    try {
+      const first = (() => { @Fn({ isolation: 'process' }) class Handler { run(n: number): number { return n; } } return Handler; })();
+      const second = (() => { @Fn({ isolation: 'process' }) class Handler { run(n: number): number { return -n; } } return Handler; })();
+      own.plan(workflow('first').pipe(task(first)));
+      // The same class again is fine, in another workflow too.
+      own.plan(workflow('first-again').pipe(task(first)));
+      const error = (() => { try { own.plan(workflow('second').pipe(task(second))); } catch (e) { return e; } })();
+      expect(error).toBeInstanceOf(WorkflowValidationError);
+      expect((error as WorkflowValidationError).problems).toEqual([
+        { path: 'second', message: expect.stringMatching(/^function "Handler" \(class Handler of .*errors\.test\.ts\) has the name of another function this runtime runs \(class Handler of .*\): .*@Fn\(\{ name \}\)$/) },
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('invoke rejects an invalid workflow without running anything', async () => {
     await expect(rt.invoke(workflow('bad').pipe(task(NotDecorated)), 1)).rejects.toBeInstanceOf(WorkflowValidationError);
   });

@@ -8,6 +8,8 @@ export interface OperatorParts {
   readonly functions: ReadonlyMap<string, FnDefinition>;
   readonly callbacks: ReadonlyMap<string, Callback>;
   readonly problems: readonly ValidationProblem[];
+  /** Classes given to `task()` without `@Fn`, by the name their step refers to. */
+  readonly undecorated: ReadonlyMap<string, abstract new (...args: never[]) => unknown>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function makeOperator<In, Out>(node: GraphNode, children: readonly Operat
   const functions = new Map<string, FnDefinition>();
   const callbacks = new Map<string, Callback>();
   const problems: ValidationProblem[] = [];
+  const undecorated = new Map<string, abstract new (...args: never[]) => unknown>();
   for (const child of children) {
     const parts = partsOf(child);
     for (const [name, def] of parts.functions) {
@@ -40,18 +43,29 @@ export function makeOperator<In, Out>(node: GraphNode, children: readonly Operat
         problems.push({ path: name, message: `two different classes (${known.cls.name}, ${def.cls.name}) are declared as function "${name}": give one another name with @Fn({ name })` });
       } else functions.set(name, def);
     }
+    for (const [name, cls] of parts.undecorated) undecorated.set(name, cls);
     for (const [id, cb] of parts.callbacks) callbacks.set(id, cb);
     problems.push(...parts.problems);
   }
+  // A step whose class lacks @Fn names the function by the class's name: where a decorated class has
+  // that name too, the step would run that other class. (Alone, it is an unknown function to the validator.)
+  for (const [name, cls] of undecorated) {
+    const known = functions.get(name);
+    if (known && known.cls !== cls) {
+      problems.push({ path: name, message: `class ${cls.name} given to task() is not decorated with @Fn(), and another class is declared as function "${name}": decorate it (with another name)` });
+    }
+  }
   if (callback) callbacks.set(callback[0], callback[1]);
-  return { [PARTS]: { node, functions, callbacks, problems } };
+  return { [PARTS]: { node, functions, callbacks, problems, undecorated } };
 }
 
 /** Adds a function definition to a task operator's parts. */
-export function makeTaskOperator<In, Out>(node: GraphNode, def: FnDefinition | undefined): Operator<In, Out> {
+export function makeTaskOperator<In, Out>(node: GraphNode, def: FnDefinition | undefined, cls: abstract new (...args: never[]) => unknown): Operator<In, Out> {
   const functions = new Map<string, FnDefinition>();
+  const undecorated = new Map<string, abstract new (...args: never[]) => unknown>();
   if (def) functions.set(def.spec.name, def);
-  return { [PARTS]: { node, functions, callbacks: new Map(), problems: [] } };
+  else undecorated.set(cls.name, cls);
+  return { [PARTS]: { node, functions, callbacks: new Map(), problems: [], undecorated } };
 }
 
 /** The parts of an operator. */

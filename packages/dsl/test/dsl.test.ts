@@ -85,6 +85,18 @@ describe('operators build the graph', () => {
     ]);
   });
 
+  test('an undecorated class named like a decorated function is a problem, not a call of the other class', () => {
+    @Fn({ name: 'Resize' }) class Decorated { run(n: number): number { return n; } }
+    class Resize { run(n: number): number { return -n; } }
+    const wf = workflow('shadow').pipe(task(Decorated), task(Resize, { name: 'again' }));
+    expect(findProblems(wf.graph, wf).map((p) => p.message)).toEqual([
+      'class Resize given to task() is not decorated with @Fn(), and another class is declared as function "Resize": decorate it (with another name)',
+    ]);
+    // Alone, it is an unknown function, reported once, by the validator.
+    const alone = workflow('alone').pipe(task(Resize));
+    expect(findProblems(alone.graph, alone).map((p) => p.message)).toEqual(['unknown function "Resize": is its class decorated with @Fn()?']);
+  });
+
   test('named() refuses operators without a name', () => {
     expect(() => named('x', pipe(task(Plain)))).toThrow(/needs a task, parallel, map or choice/);
   });

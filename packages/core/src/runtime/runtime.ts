@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
-import { FaastlaneError, InvokedDuringImportError, RuntimeClosedError, StepFailedError, WorkflowCancelledError } from '../errors.js';
+import { FaastlaneError, InvokedDuringImportError, RuntimeClosedError, StepFailedError, WorkflowCancelledError, WorkflowValidationError } from '../errors.js';
 import { functionModuleBeingImported } from '../hosting/importing.js';
 import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import type { BackoffSpec } from '../graph/ir.js';
@@ -94,6 +94,8 @@ export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
   /** Functions reported as running unisolated (`reportUnisolated`). */
   private readonly unisolatedReported = new Set<string>();
+  /** The class behind each function name this runtime has planned: processes, domains and measurements go by name. */
+  private readonly functionsByName = new Map<string, FnDefinition>();
   /** Per workflow: its plan, the measurements it was made with, and its placements (`placementsOf`). */
   private readonly plans = new WeakMap<Workflow<unknown, unknown>, { plan: Plan; version: number; calls: number; placements: string }>();
   private readonly instances = new Map<FnDefinition['cls'], FnInstance<unknown>>();
@@ -157,7 +159,10 @@ export class Runtime {
     // A plan is redone when measurements moved a function into another class (short/long, cpu/io),
     // and looked at again every so many calls (see `replanAfter`), since sums of measured times decide groups.
     if (cached && cached.version === m.version && m.calls - cached.calls < replanAfter(cached.calls)) return cached.plan;
-    if (!cached) validateWorkflow(wf);
+    if (!cached) {
+      validateWorkflow(wf);
+      this.claimNames(wf);
+    }
     const fresh = this.planWithDomains(wf, cached?.plan);
     const placements = placementsOf(fresh);
     // The same placements keep the same plan object (its tiers are prepared already), even when a
@@ -166,6 +171,23 @@ export class Runtime {
     this.plans.set(wf, { plan, version: m.version, calls: m.calls, placements });
     if (plan !== cached?.plan) this.reportUnisolated(plan);
     return plan;
+  }
+
+  /**
+   * Refuses a workflow whose function has the name of another class that this runtime already runs
+   * (two modules' `Handler`s, say): a function's child processes, protection domain, measured times
+   * and warnings are this runtime's by name, so the two would share a process or a domain.
+   */
+  private claimNames(wf: Workflow<unknown, unknown>): void {
+    const where = (def: FnDefinition): string => `class ${def.cls.name}${def.spec.module ? ` of ${def.spec.module}` : ''}`;
+    const problems = [...wf.functions]
+      .filter(([name, def]) => (this.functionsByName.get(name)?.cls ?? def.cls) !== def.cls)
+      .map(([name, def]) => ({
+        path: wf.name,
+        message: `function "${name}" (${where(def)}) has the name of another function this runtime runs (${where(this.functionsByName.get(name) as FnDefinition)}): its processes, protection domain and measured times go by name; give one another name with @Fn({ name })`,
+      }));
+    if (problems.length > 0) throw new WorkflowValidationError(problems);
+    for (const [name, def] of wf.functions) this.functionsByName.set(name, def);
   }
 
   /**

@@ -24,5 +24,5 @@ export function task<C extends FnClass>(fn: C, options: TaskOptions = {}): Opera
   const fnName = def?.spec.name ?? fn.name;
   const node: TaskNode = { kind: 'task', name: options.name ?? fnName, fn: fnName };
   if (options.name === undefined) autoNamed.add(node);
-  return makeTaskOperator(node, def);
+  return makeTaskOperator(node, def, fn);
 }
