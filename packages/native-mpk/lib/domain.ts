@@ -90,14 +90,16 @@ export class DomainScope {
   }
 
   /**
-   * Restores the PKRU bits the matching enter() changed.
-   * @throws DomainUsageError when already left, or when an inner scope is still open.
+   * Restores the PKRU bits the matching enter() changed. Scopes entered inside this one and not left
+   * are left with it (so that the thread is never stuck in the domain), and that is reported.
+   * @throws DomainUsageError when already left, or when inner scopes were still open (left now).
    */
   leave(): void {
     const ticket = this.#ticket;
     if (ticket === undefined) throw new DomainUsageError(`scope of domain "${this.domain.name}" was already left`);
-    call(() => requireBinding().leave(ticket));
+    // Whatever the native side answers, this scope is no longer entered afterwards.
     this.#ticket = undefined;
+    call(() => requireBinding().leave(ticket));
   }
 }
 

@@ -165,7 +165,10 @@ void InstallFaultHandler() {
     sa.sa_sigaction = OnSegv;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &g_previous);
+    // The handler there before is read first: once installed, this one may run at once (a wasm
+    // bounds trap on another thread), and must find whom to chain to.
+    sigaction(SIGSEGV, nullptr, &g_previous);
+    sigaction(SIGSEGV, &sa, nullptr);
   });
 }
 

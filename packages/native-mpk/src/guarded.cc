@@ -11,18 +11,23 @@
 namespace fmpk {
 namespace {
 
-size_t CheckedRange(Napi::Env env, const ByteView& v, Napi::Value offset_v, Napi::Value length_v, const char* what) {
-  const double offset = offset_v.IsUndefined() ? 0 : offset_v.ToNumber().DoubleValue();
-  const double length = length_v.IsUndefined() ? static_cast<double>(v.length) - offset : length_v.ToNumber().DoubleValue();
-  if (!(offset >= 0) || !(length >= 0) || offset + length > static_cast<double>(v.length) ||
+/**
+ * An offset or length argument: a number, or `fallback` when undefined. Only numbers: converting an
+ * object would run its `valueOf`, JS that could then change the argument, or detach or shrink the
+ * buffer, between the range check and the copy.
+ */
+double NumberArg(Napi::Env env, Napi::Value v, double fallback, const char* what) {
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + ": offset and length must be numbers");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+/** Whole, non-negative, and within `view_length` together; the range is then safe to copy. */
+void CheckRange(Napi::Env env, size_t view_length, double offset, double length, const char* what) {
+  if (!(offset >= 0) || !(length >= 0) || offset + length > static_cast<double>(view_length) ||
       offset != static_cast<double>(static_cast<size_t>(offset)) || length != static_cast<double>(static_cast<size_t>(length))) {
     throw Napi::RangeError::New(env, std::string(what) + ": offset/length out of range");
   }
-  return static_cast<size_t>(length);
-}
-
-size_t Offset(Napi::Value offset_v) {
-  return offset_v.IsUndefined() ? 0 : static_cast<size_t>(offset_v.ToNumber().DoubleValue());
 }
 
 /** Copies, or throws ERR_MPK_PROTECTION_FAULT naming the owner of the faulting key. */
@@ -53,35 +58,48 @@ void CopyOrThrow(Napi::Env env, uint8_t* dst, const uint8_t* src, size_t n) {
   throw err;
 }
 
+// Each accessor reads its numeric arguments first (numbers only: no JS runs after), then takes the
+// buffers' addresses and lengths, checks the ranges against them, and copies from exactly those.
+
 /** guardedRead(view, offset?, length?) -> Uint8Array copy in ordinary (unprotected) memory. */
 Napi::Value GuardedRead(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ByteView src = GetByteView(env, info[0], "source");
-  const size_t n = CheckedRange(env, src, info[1], info[2], "guardedRead");
+  const double offset = NumberArg(env, info[1], 0, "guardedRead");
+  const double length_arg = NumberArg(env, info[2], -1, "guardedRead");
+  const ByteView src = GetByteView(env, info[0], "source");
+  const double length = info[2].IsUndefined() ? static_cast<double>(src.length) - offset : length_arg;
+  CheckRange(env, src.length, offset, length, "guardedRead");
+  const size_t n = static_cast<size_t>(length);
   Napi::Uint8Array out = Napi::Uint8Array::New(env, n);
-  CopyOrThrow(env, out.Data(), src.data + Offset(info[1]), n);
+  CopyOrThrow(env, out.Data(), src.data + static_cast<size_t>(offset), n);
   return out;
 }
 
 /** guardedWrite(view, offset, bytes): copies all of `bytes` into view at offset. */
 Napi::Value GuardedWrite(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ByteView dst = GetByteView(env, info[0], "target");
-  ByteView src = GetByteView(env, info[2], "bytes");
-  CheckedRange(env, dst, info[1], Napi::Number::New(env, static_cast<double>(src.length)), "guardedWrite");
-  CopyOrThrow(env, dst.data + Offset(info[1]), src.data, src.length);
+  const double offset = NumberArg(env, info[1], 0, "guardedWrite");
+  const ByteView dst = GetByteView(env, info[0], "target");
+  const ByteView src = GetByteView(env, info[2], "bytes");
+  CheckRange(env, dst.length, offset, static_cast<double>(src.length), "guardedWrite");
+  CopyOrThrow(env, dst.data + static_cast<size_t>(offset), src.data, src.length);
   return env.Undefined();
 }
 
 /** guardedCopy(dst, dstOffset, src, srcOffset, length). Overlapping ranges are not supported. */
 Napi::Value GuardedCopyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ByteView dst = GetByteView(env, info[0], "target");
-  ByteView src = GetByteView(env, info[2], "source");
-  const size_t n = CheckedRange(env, src, info[3], info[4], "guardedCopy source");
-  CheckedRange(env, dst, info[1], Napi::Number::New(env, static_cast<double>(n)), "guardedCopy target");
-  const uint8_t* s = src.data + Offset(info[3]);
-  uint8_t* d = dst.data + Offset(info[1]);
+  const double dst_offset = NumberArg(env, info[1], 0, "guardedCopy");
+  const double src_offset = NumberArg(env, info[3], 0, "guardedCopy");
+  const double length_arg = NumberArg(env, info[4], -1, "guardedCopy");
+  const ByteView dst = GetByteView(env, info[0], "target");
+  const ByteView src = GetByteView(env, info[2], "source");
+  const double length = info[4].IsUndefined() ? static_cast<double>(src.length) - src_offset : length_arg;
+  CheckRange(env, src.length, src_offset, length, "guardedCopy source");
+  CheckRange(env, dst.length, dst_offset, length, "guardedCopy target");
+  const size_t n = static_cast<size_t>(length);
+  const uint8_t* s = src.data + static_cast<size_t>(src_offset);
+  uint8_t* d = dst.data + static_cast<size_t>(dst_offset);
   if (d < s + n && s < d + n) throw Napi::RangeError::New(env, "guardedCopy: ranges overlap");
   CopyOrThrow(env, d, s, n);
   return env.Undefined();

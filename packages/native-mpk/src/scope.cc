@@ -27,16 +27,19 @@ struct Frame {
 };
 
 thread_local std::vector<Frame> t_frames;
-thread_local double t_next_ticket = 0;
 
-/** Tickets start at a random point per thread so that code inside a domain cannot guess one. */
+/**
+ * A fresh random ticket (a whole number below 2^53, so that JS holds it exactly): code inside a
+ * domain cannot guess the ticket of the scope around it, not even from one of its own.
+ */
 double NextTicket() {
-  if (t_next_ticket == 0) {
-    std::random_device rd;
-    t_next_ticket = static_cast<double>((static_cast<uint64_t>(rd()) << 20) | 1u);
+  thread_local std::mt19937_64 rng{(static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()};
+  for (;;) {
+    const double ticket = static_cast<double>(rng() >> 11);
+    bool used = ticket == 0;
+    for (const Frame& f : t_frames) used = used || f.ticket == ticket;
+    if (!used) return ticket;
   }
-  t_next_ticket += 1;
-  return t_next_ticket;
 }
 
 const char* RightsName(uint32_t bits) {
@@ -87,16 +90,28 @@ Napi::Value Leave(const Napi::CallbackInfo& info) {
   RequirePkru(env);
   if (t_frames.empty()) throw CodedError(env, code::kUsage, "leave() called outside any domain");
   const double ticket = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  Frame& top = t_frames.back();
-  if (ticket != top.ticket) {
+  size_t at = t_frames.size();
+  while (at > 0 && t_frames[at - 1].ticket != ticket) --at;
+  if (at == 0) {
     throw CodedError(env, code::kUsage,
-                     "leave() does not match the innermost enter() (domain \"" + top.domain->name +
+                     "leave() does not match the innermost enter() (domain \"" + t_frames.back().domain->name +
                          "\"): scopes must be left in reverse order, with the scope enter() returned");
   }
-  const uint32_t mask = PkruMaskForKeys(top.key_set & OwnedKeySet());
+  // The scope left is `at - 1`; any inside it were entered and not left (code in the domain that
+  // threw past its own leave()). They are left too, PKRU put back as it was before the outer scope,
+  // so that the thread is not stuck in the domain; then the misuse is reported.
+  const size_t unwound = t_frames.size() - at;
+  const Frame& left = t_frames[at - 1];
+  const uint32_t mask = PkruMaskForKeys(left.key_set & OwnedKeySet());
   const uint32_t now = ReadPkru();
-  WritePkru((now & ~mask) | (top.saved_pkru & mask));
-  t_frames.pop_back();  // may drop the last reference to a closed domain's heap
+  WritePkru((now & ~mask) | (left.saved_pkru & mask));
+  const std::string name = left.domain->name;
+  t_frames.resize(at - 1);  // may drop the last reference to a closed domain's heap
+  if (unwound > 0) {
+    throw CodedError(env, code::kUsage,
+                     "leave(): " + std::to_string(unwound) + " scope(s) entered inside domain \"" + name +
+                         "\" were not left; they were left with it");
+  }
   return env.Undefined();
 }
 

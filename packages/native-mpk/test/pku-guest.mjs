@@ -284,10 +284,29 @@ async function runPkuTests() {
     }
   });
 
+  await test('guarded accessors take numbers only: a valueOf cannot move the range after it was checked', () => {
+    const view = a.allocBytes(16);
+    let reads = 0;
+    const sly = { valueOf: () => (reads++ === 0 ? 0 : 1 << 20) };
+    assert.throws(() => guardedWrite(view, sly, new Uint8Array(4)), TypeError);
+    assert.throws(() => guardedRead(view, sly, 4), TypeError);
+    assert.throws(() => guardedCopy(new Uint8Array(16), sly, view, 0, 4), TypeError);
+    assert.equal(reads, 0, 'no valueOf ran');
+    assert.throws(() => guardedRead(view, 8, 16), RangeError);
+  });
+
   await test('scope discipline: nesting, out-of-order leave, entering a second domain', () => {
+    const before = readPkru();
+    const outer0 = a.enter();
+    const inner0 = a.enter(); // same domain nests
+    // Leaving the outer scope with the inner one open leaves both (the thread is not stuck in the
+    // domain), restores PKRU, and reports it.
+    assert.throws(() => outer0.leave(), (e) => e instanceof DomainUsageError && /1 scope\(s\) entered inside domain "alpha" were not left/.test(e.message));
+    assert.equal(currentDomain(), undefined);
+    assert.equal(readPkru(), before);
+    assert.throws(() => inner0.leave(), DomainUsageError);
     const outer = a.enter();
-    const inner = a.enter(); // same domain nests
-    assert.throws(() => outer.leave(), DomainUsageError);
+    const inner = a.enter();
     inner.leave();
     assert.throws(() => b.enter(), DomainUsageError);
     assert.throws(() => createDomain('inside'), DomainUsageError);
