@@ -18,6 +18,7 @@ namespace {
 
 std::mutex g_mu;
 std::atomic<uint32_t> g_owned{0};
+std::atomic<uint32_t> g_ever{0};
 std::array<std::string, kMaxPkeys> g_labels;
 // The same labels as fixed, NUL-terminated bytes: a SIGSEGV handler may read these (no lock, no
 // allocation), at worst seeing a label half rewritten, which only garbles a report of a dying process.
@@ -51,6 +52,7 @@ KeyAllocation AllocateKey(bool deny_here) {
   }
   r.key = key;
   g_owned.fetch_or(1u << key);
+  g_ever.fetch_or(1u << key);
   g_labels[key].clear();
   SetSignalLabel(key, std::string());
   return r;
@@ -67,6 +69,8 @@ void ReleaseKey(int key) {
 }
 
 uint32_t OwnedKeySet() { return g_owned.load(); }
+
+uint32_t EverOwnedKeySet() { return g_ever.load(); }
 
 void SetKeyLabel(int key, const std::string& label) {
   if (key < 0 || key >= kMaxPkeys) return;

@@ -30,6 +30,13 @@ void ReleaseKey(int key);
 /** Bit k is set when the addon owns key k. */
 uint32_t OwnedKeySet();
 
+/**
+ * Every key the addon has owned since it loaded, freed ones included. A freed key keeps its rights
+ * on the threads that had them (`pkey_free` resets no PKRU), and may be taken again by a new domain:
+ * `enter()` denies all of these, not only those owned at the moment.
+ */
+uint32_t EverOwnedKeySet();
+
 /** Names the owner of a key (a domain), for error messages. */
 void SetKeyLabel(int key, const std::string& label);
 std::string KeyLabel(int key);

@@ -22,7 +22,7 @@ struct Frame {
   std::shared_ptr<DomainState> domain;
   std::vector<std::shared_ptr<ProtectedHeap>> held;
   uint32_t saved_pkru = 0;  // PKRU before enter()
-  uint32_t key_set = 0;     // the addon's keys at enter(); leave() restores only these bits
+  uint32_t key_set = 0;     // every key the addon had owned at enter(); leave() restores those still owned
   double ticket = 0;
 };
 
@@ -66,7 +66,9 @@ Napi::Value Enter(const Napi::CallbackInfo& info) {
   Frame f;
   f.domain = st;
   f.held.push_back(st->heap);
-  f.key_set = OwnedKeySet();
+  // Every key the addon ever owned: one freed since, and taken again by a domain created on another
+  // thread while this one is inside, must be denied here too (this thread may still hold rights to it).
+  f.key_set = EverOwnedKeySet();
   f.saved_pkru = ReadPkru();
   uint32_t pkru = f.saved_pkru;
   for (int k = 0; k < kMaxPkeys; ++k) {

@@ -296,6 +296,9 @@ async function runPkuTests() {
   });
 
   await test('scope discipline: nesting, out-of-order leave, entering a second domain', () => {
+    // A first scope leaves the keys earlier tests freed denied (enter() denies every key the addon
+    // ever owned; leave() restores only those it still owns): from then on PKRU comes back exactly.
+    a.enter().leave();
     const before = readPkru();
     const outer0 = a.enter();
     const inner0 = a.enter(); // same domain nests
@@ -357,6 +360,41 @@ async function runPkuTests() {
     assert.ok(await collectUntil(() => !owned(key)), 'key not freed after the buffer was collected');
     // Every earlier test's garbage goes too: only alpha and beta remain.
     assert.ok(await collectUntil(() => capabilities().freeKeys === initialFree - 2), `freeKeys=${capabilities().freeKeys}`);
+  });
+
+  await test('a freed key taken again by a domain made on another thread is denied to a thread inside a domain', async () => {
+    const owned = (key) => threadRights().some((r) => r.pkey === key);
+    const key = (() => {
+      const d = createDomain('recycled');
+      d.close();
+      return d.pkey; // this thread made it: it keeps read-write on that key number after it is freed
+    })();
+    assert.ok(await collectUntil(() => !owned(key)), 'key not freed');
+    const scope = a.enter();
+    let w;
+    try {
+      // While this thread is inside `a`, a Worker creates a domain: it gets the freed key number back.
+      const code = `
+        const { parentPort, workerData } = require('node:worker_threads');
+        import(workerData.indexUrl).then((m) => {
+          const b = m.createDomain('taken-again');
+          parentPort.postMessage(b.pkey);
+          parentPort.once('message', () => { b.close(); parentPort.postMessage('done'); });
+        }).catch((e) => parentPort.postMessage({ error: String(e) }));`;
+      w = new Worker(code, { eval: true, workerData: { indexUrl } });
+      const taken = await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      assert.equal(taken, key, 'the worker got another key number: nothing to check');
+      assert.equal(KEY_BITS(readPkru(), key), 1, 'inside a, the key of the other thread\'s domain is denied');
+      w.postMessage('close');
+      await new Promise((resolve) => w.once('message', resolve));
+    } finally {
+      scope.leave();
+      // Also when a check failed: a live worker would keep the guest from finishing.
+      await w?.terminate();
+    }
   });
 
   await test('heap reuse: freed blocks are zeroed before reuse', async () => {
