@@ -70,7 +70,10 @@ export class DomainAsyncRunError extends DomainUsageError {
     /** The domain whose `run()` got the promise. */
     readonly domain: string,
   ) {
-    super(`run() of domain "${domain}" got a promise: PKRU belongs to the thread, so only synchronous code can run inside a domain`);
+    super(
+      `run() of domain "${domain}" got a promise: PKRU belongs to the thread, so only synchronous code can run inside a domain; ` +
+        'the code after its first await (already under way) runs outside the domain, and its outcome is dropped',
+    );
   }
 }
 

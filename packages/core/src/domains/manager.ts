@@ -89,7 +89,7 @@ export class DomainManager {
       throw new WorkflowValidationError([
         {
           path,
-          message: `${fn} runs in protection domain "${domainNameOf(fn)}" but its run() returned a promise: a domain covers only synchronous code (PKRU belongs to the thread; after an await other code runs on it). Make run() synchronous, or declare it async so that the planner isolates it in a child process`,
+          message: `${fn} runs in protection domain "${domainNameOf(fn)}" but its run() returned a promise: a domain covers only synchronous code (PKRU belongs to the thread; after an await other code runs on it), and what it does after its first await runs outside the domain. Make run() synchronous, or declare it async so that the planner isolates it in a child process`,
         },
       ]);
     }
