@@ -128,7 +128,7 @@ try {
         mode,
         p50Ms: percentile(times, 50),
         p95Ms: percentile(times, 95),
-        peakRssMb: sampler ? (await sampler.stop()) / (1024 * 1024) : 0,
+        peakRssMb: sampler ? (await sampler.stop()) / 1e6 : 0,
         runs: times.length,
         warmups,
         warmMs: warmedMs,

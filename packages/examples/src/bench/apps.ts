@@ -21,7 +21,11 @@ export interface AppResult {
   readonly settled?: boolean;
   /** Function calls in one run. */
   readonly calls: number;
-  /** Function interaction latency (one function's end to the next one's start), over all calls of all runs, ms. */
+  /**
+   * Function interaction latency (one function's end to the next one's start), ms, over every gap of
+   * every measured run: one per call that takes another's output, and one per fan-out (its first
+   * branch to start; see interaction.ts).
+   */
   readonly interactionP50Ms: number;
   readonly interactionP95Ms: number;
 }

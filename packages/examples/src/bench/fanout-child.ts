@@ -40,7 +40,7 @@ try {
     width,
     p50Ms: percentile(times, 50),
     p95Ms: percentile(times, 95),
-    peakRssMb: peak / (1024 * 1024),
+    peakRssMb: peak / 1e6,
     runs,
     where: group?.kind === 'group' ? group.executor : 'unknown',
   };

@@ -17,10 +17,16 @@ import { Progress } from './progress.js';
 import { benchChart } from './report-chart.js';
 import { printApps, printDomains, printFanout, printHandoff, printHops, printOverhead } from './tables.js';
 
-interface Results {
+/** Where and when a section was measured. */
+interface Stamp {
   machine: string;
   quick: boolean;
   at: string;
+}
+
+interface Results extends Stamp {
+  /** Per section, when `--only` kept it from an earlier run: that run's stamp (absent: this run's). */
+  kept?: Partial<Record<Section, Stamp>>;
   overhead?: OverheadResult;
   handoff?: HandoffRow[];
   domains?: DomainCostResult;
@@ -32,14 +38,23 @@ interface Results {
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const sections = ['overhead', 'domains', 'hops', 'fanout', 'apps'] as const;
+type Section = (typeof sections)[number];
 if (only !== undefined && !(sections as readonly string[]).includes(only)) throw new Error(`--only takes one of ${sections.join(', ')}`);
-const run = (section: (typeof sections)[number]): boolean => only === undefined || only === section;
+const run = (section: Section): boolean => only === undefined || only === section;
 
 const resultsDir = new URL('../../../../bench/results/', import.meta.url);
 const machine = `Node ${process.version}, ${availableParallelism()} vCPU(s), ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-const results: Results = only
-  ? { ...(JSON.parse(readFileSync(new URL('latest.json', resultsDir), 'utf8')) as Results), machine, quick, at: new Date().toISOString() }
-  : { machine, quick, at: new Date().toISOString(), hops: [], fanout: [], apps: [] };
+const now: Stamp = { machine, quick, at: new Date().toISOString() };
+const results: Results = only ? keptFrom(JSON.parse(readFileSync(new URL('latest.json', resultsDir), 'utf8')) as Results) : { ...now, hops: [], fanout: [], apps: [] };
+
+/** The last results with this run's stamp, each other section keeping the stamp of the run that measured it. */
+function keptFrom(last: Results): Results {
+  const kept: Partial<Record<Section, Stamp>> = {};
+  for (const section of sections) {
+    if (section !== only) kept[section] = last.kept?.[section] ?? { machine: last.machine, quick: last.quick, at: last.at };
+  }
+  return { ...last, ...now, kept };
+}
 
 const widths = [5, 100, 200];
 const modes = ['faastlane', 'function-per-container'] as const;
@@ -80,6 +95,10 @@ if (results.domains) printDomains(results.domains);
 printHops(results.hops);
 printFanout(results.fanout);
 printApps(results.apps);
+for (const [section, stamp] of Object.entries(results.kept ?? {})) {
+  console.log(`(${section}: kept from the run of ${stamp.at}${stamp.quick ? ', quick' : ''}, on ${stamp.machine})`);
+}
+bar.finish();
 
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(new URL('latest.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);

@@ -73,7 +73,22 @@ function scanTree(root: number, exclude: number | undefined): number {
 
 /** Fields of /proc/<pid>/stat after the command name (which may contain spaces): they start after the last ')'. */
 const fieldsOf = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * 4096;
+/** Resident pages times the page size, which is not 4 KiB everywhere (arm64 kernels with 16 or 64 KiB pages). */
+const rssOf = (stat: string): number => Number(fieldsOf(stat)[21]) * PAGE_BYTES;
+const PAGE_BYTES = pageSize();
+
+/** The page size, from what /proc says of this process: its RSS in pages (statm) against in kB (status). */
+function pageSize(): number {
+  try {
+    const pages = Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]);
+    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const ratio = (kb * 1024) / pages;
+    // Both are read a moment apart: take the nearest power of two.
+    return Number.isFinite(ratio) && ratio > 0 ? 2 ** Math.round(Math.log2(ratio)) : 4096;
+  } catch {
+    return 4096;
+  }
+}
 
 /**
  * Samples `treeRss(root)` until stopped; `stop()` resolves to the peak. `pause()` and `resume()` stop
@@ -116,8 +131,10 @@ export function samplePeakRss(root: number, everyMs = 10): { stop: () => Promise
       child.stdin.end();
       await exited;
       const sampled = Number(out.trim().split('\n').at(-1));
+      // Without its readings the "peak" would only be the idle readings at the ends: say so instead.
+      if (!Number.isFinite(sampled) || sampled <= 0) throw new Error(`the RSS sampler of pid ${root} reported no peak (it printed ${JSON.stringify(out.slice(-200))})`);
       // The sampler has exited: the last reading, taken here, no longer includes it.
-      return Math.max(first, Number.isFinite(sampled) ? sampled : 0, treeRss(root));
+      return Math.max(first, sampled, treeRss(root));
     },
   };
 }

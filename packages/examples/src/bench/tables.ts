@@ -60,7 +60,7 @@ export function printFanout(fanout: readonly FanoutResult[]): void {
     if (!f || !b) continue;
     console.log(
       `  ${String(width).padEnd(7)}${`${fmt(f.p50Ms, 1)} / ${fmt(f.p95Ms, 1)}`.padStart(20)}${`${fmt(b.p50Ms, 1)} / ${fmt(b.p95Ms, 1)}`.padStart(20)}` +
-        `${`${fmt(b.p50Ms / f.p50Ms, 1)}x`.padStart(10)}${fmt(f.peakRssMb).padStart(14)}${fmt(b.peakRssMb).padStart(13)}${`1/${fmt(b.peakRssMb / f.peakRssMb)}`.padStart(9)}`,
+        `${`${fmt(b.p50Ms / f.p50Ms, 1)}x`.padStart(10)}${fmt(f.peakRssMb).padStart(14)}${fmt(b.peakRssMb).padStart(13)}${`1/${fmt(b.peakRssMb / f.peakRssMb, 1)}`.padStart(9)}`,
     );
   }
   console.log();

@@ -34,11 +34,25 @@ export class ProduceOne {
   }
 }
 
-/** Measures how long the payload took to arrive (ms) on a CPU-bound step: placed on a worker thread in a group. */
+/** Measures how long the payload took to arrive (ms): the receiving end of the same-thread and container hops. */
 @Fn({ cpu: 'bound' })
 export class ReceiveOnThread {
   run(input: Stamped): number {
     return now() - input.sentAt;
+  }
+}
+
+/**
+ * `ReceiveOnThread` that then computes for half a millisecond: measured long enough for a worker
+ * thread, so that the planner keeps it there (the hop is read before the computing starts).
+ */
+@Fn({ cpu: 'bound' })
+export class ReceiveOnWorker {
+  run(input: Stamped): number {
+    const hop = now() - input.sentAt;
+    const until = performance.now() + 0.5;
+    while (performance.now() < until);
+    return hop;
   }
 }
 
