@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { IsInstance, IsInt, IsOptional, Max, Min } from 'class-validator';
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 import { Fn } from '@faastlane/dsl';
 import { shapeFeatures } from './features.js';
 import { classify, type ClassScore } from './model.js';

@@ -3,7 +3,7 @@
  * trained on and the pipeline's inputs. Nothing is downloaded; one seed gives the same PNG bytes on every
  * run (for one version of sharp/libvips).
  */
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 import { seededRandom } from '../seeded-random.js';
 
 /** The classes the model knows, in the order of its labels. */

@@ -2,7 +2,7 @@
  * The image tensor the pipeline hands on: 1 x 224 x 224 x 3 (NHWC), float64 in [0, 1], as the paper's
  * resize step hands on to MobileNet (about 1.2 MB).
  */
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 
 export const SIDE = 224;
 export const CHANNELS = 3;
