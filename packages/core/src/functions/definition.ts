@@ -101,9 +101,9 @@ export interface FnOptions {
   /** A hint: `bound` functions use a CPU, `io` functions mostly wait. */
   readonly cpu?: CpuHint;
   /**
-   * Abort the attempt after this many milliseconds (`StepTimeoutError`), counted from its start: an
-   * asynchronous input check is bounded by it too. At most 2^31 - 1 (about 24.8 days, the longest a
-   * Node timer keeps).
+   * Abort the attempt after this many milliseconds (`StepTimeoutError`): its `run`, and before it an
+   * asynchronous input check, are each bounded by it. At most 2^31 - 1 (about 24.8 days, the longest
+   * a Node timer keeps).
    */
   readonly timeoutMs?: number;
   /** How many times to retry a failed attempt (with backoff). Default 0. */
