@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ANSWER_PREFIX, ChildSession } from '@faastlane/examples/bench/child-session';
+import { ANSWER_PREFIX, ChildSession, inTurns } from '@faastlane/examples/bench/child-session';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -36,15 +36,10 @@ function rawScript(code: string): string {
   return pathToFileURL(file).href;
 }
 
-describe('ChildSession.once (a child that answers once and exits)', () => {
-  test('resolves to its one answer once it has exited', async () => {
-    expect(await ChildSession.once(script(''), [], 'one answer', 10_000)).toEqual({ ready: true });
-  });
-
-  test('a child that exits without answering rejects with how it ended and what it printed', async () => {
-    await expect(ChildSession.once(rawScript("console.error('no result'); process.exit(2);"), [], 'silent child', 10_000)).rejects.toThrow(
-      /silent child exited with code 2:\n.*no result/s,
-    );
+describe('ChildSession: a child that ends', () => {
+  test('a child that exits without answering rejects the wait for its answer with how it ended and what it printed', async () => {
+    const session = new ChildSession(rawScript("console.error('no result'); process.exit(2);"), [], 'silent child', 10_000);
+    await expect(session.next()).rejects.toThrow(/silent child exited with code 2:\n.*no result/s);
   });
 });
 
@@ -67,5 +62,17 @@ describe('ChildSession (a benchmark child that takes turns)', () => {
     const session = new ChildSession(script('await new Promise(() => setInterval(() => {}, 1000));'), [], 'stuck child', 3_000);
     await session.next();
     await expect(session.ask('time 1')).rejects.toThrow(/stuck child was stopped after 3000 ms/);
+  });
+});
+
+describe('inTurns', () => {
+  test('takes turns of at most the given size, at least two, swapping who goes first', async () => {
+    const asked: string[] = [];
+    const fake = (name: string): ChildSession => ({ ask: async (command: string) => void asked.push(`${name} ${command}`) }) as unknown as ChildSession;
+    await inTurns([fake('a'), fake('b')], 'time', 5, 5);
+    expect(asked).toEqual(['a time 3', 'b time 3', 'b time 2', 'a time 2']);
+    asked.length = 0;
+    await inTurns([fake('a'), fake('b')], 'gaps', 12, 5);
+    expect(asked).toEqual(['a gaps 5', 'b gaps 5', 'b gaps 5', 'a gaps 5', 'a gaps 2', 'b gaps 2']);
   });
 });

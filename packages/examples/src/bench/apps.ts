@@ -3,7 +3,7 @@
  * memory (the process and all its threads, child processes and containers) is its own; the two
  * processes of an application take turns run by run (see `runAppBothModes`).
  */
-import { ChildSession } from './child-session.js';
+import { ChildSession, inTurns } from './child-session.js';
 import type { Mode } from './fanout.js';
 
 export interface AppResult {
@@ -44,7 +44,7 @@ export const BASELINE_MAX_CONTAINERS_PER_FUNCTION = 100;
 const APP_TIMEOUT_MS = 900_000;
 
 /** Measured runs per turn of one mode... */
-const RUNS_PER_TURN = 5;
+export const RUNS_PER_TURN = 5;
 /**
  * ...after runs that are not measured, at least one and for at least this long, ms: right after the
  * other mode's turn the caches are its own, and the baseline's containers may still be winding down
@@ -79,17 +79,9 @@ export async function runAppBothModes(
       await session.next();
     }
     const [a, b] = sessions as [ChildSession, ChildSession];
-    // At least two turns, so that each mode goes first once (a --quick run has 5 runs: 3, then 2).
-    const perTurn = Math.max(1, Math.min(RUNS_PER_TURN, Math.ceil(runs / 2)));
-    const inTurns = async (command: string): Promise<void> => {
-      for (let done = 0, turn = 0; done < runs; done += perTurn, turn++) {
-        const n = Math.min(perTurn, runs - done);
-        for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);
-      }
-    };
     progress(`${app}: both modes in turns`);
-    await inTurns('time');
-    await inTurns('gaps');
+    await inTurns([a, b], 'time', runs, RUNS_PER_TURN);
+    await inTurns([a, b], 'gaps', runs, RUNS_PER_TURN);
     const results: [AppResult, AppResult] = [await a.ask<AppResult>('end'), await b.ask<AppResult>('end')];
     // Each closes its runtime (its containers stop) and exits once its stdin is closed.
     await Promise.all(sessions.map((s) => s.exited()));

@@ -17,8 +17,8 @@ const CLOSE_GRACE_MS = 1_000;
  * A benchmark scenario in a Node process of its own (so that its peak memory is its own) that
  * answers requests: the parent writes one command per line on its stdin, the child answers each with
  * one line `@bench <json>` on its stdout (`answer`; its first answer comes unasked, once it is
- * ready). Two such processes take turns where a busy spell of the machine must slow both alike;
- * `once` runs one that answers a single time and exits.
+ * ready). Two such processes take turns where a busy spell of the machine must slow both alike
+ * (`inTurns`).
  */
 export class ChildSession {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -97,22 +97,6 @@ export class ChildSession {
     if (this.child.exitCode !== 0) throw this.ended;
   }
 
-  /**
-   * Runs a child that answers once, unasked, and exits (a scenario measured on its own): its answer,
-   * or the error of how it ended.
-   */
-  static async once<T>(script: string, args: readonly string[], label: string, timeoutMs: number): Promise<T> {
-    const session = new ChildSession(script, args, label, timeoutMs);
-    try {
-      const result = await session.next<T>();
-      await session.exited();
-      return result;
-    } catch (error) {
-      session.kill();
-      throw error;
-    }
-  }
-
   /** Stops the child, if it still runs (after a failure elsewhere). */
   kill(): void {
     if (this.ended) return;
@@ -126,5 +110,20 @@ export class ChildSession {
     } catch {
       throw new Error(`${this.label} answered something that is not JSON: ${line.slice(0, 200)}`);
     }
+  }
+}
+
+/**
+ * Asks two sessions for `<command> <n>` until each has done `runs`, in turns of at most `perTurn` runs
+ * (at least two turns, so that each goes first once; a --quick run's 5 runs go 3 and 2), the order
+ * swapped every turn (a, b, then b, a, ...): a busy spell of the machine then slows both alike, where
+ * measured one after the other one spell could turn a ratio around.
+ */
+export async function inTurns(sessions: readonly [ChildSession, ChildSession], command: string, runs: number, perTurn: number): Promise<void> {
+  const [a, b] = sessions;
+  const size = Math.max(1, Math.min(perTurn, Math.ceil(runs / 2)));
+  for (let done = 0, turn = 0; done < runs; done += size, turn++) {
+    const n = Math.min(size, runs - done);
+    for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);
   }
 }

@@ -1,17 +1,24 @@
-/** One fan-out scenario, in its own process: `node fanout-child.js <mode> <width> <runs>`; answers its `FanoutResult` once (see `ChildSession.once`). */
+/**
+ * One fan-out scenario in one mode, in its own process: `node fanout-child.js <mode> <width>`. It warms
+ * up, answers `{ ready }`, then takes commands on stdin (see `ChildSession`): `time <n>` runs the
+ * fan-out n times, after runs that are not measured for at least `TURN_SETTLE_MS` (the other mode's
+ * turn took the CPU's caches), with its peak memory sampled meanwhile; `end` answers the
+ * `FanoutResult` and exits. Every run's output is checked against the first one's.
+ */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { Runtime } from '@faastlane/core';
 import { map, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn } from '../tiers/functions.js';
+import { TURN_SETTLE_MS } from './apps.js';
 import { BURN_ITERATIONS, type FanoutResult, type Mode } from './fanout.js';
 import { answer } from './child-session.js';
 import { samplePeakRss } from './process-tree.js';
 import { percentile } from './stats.js';
 
-const [mode, widthArg, runsArg] = process.argv.slice(2) as [Mode, string, string];
+const [mode, widthArg] = process.argv.slice(2) as [Mode, string];
 const width = Number(widthArg);
-const runs = Number(runsArg);
 
 const fanout = workflow(`fanout-${width}`).pipe(map(task(Burn)), task(Aggregate));
 const items = Array.from({ length: width }, (_, i) => ({ seed: i + 1, iterations: BURN_ITERATIONS }));
@@ -25,26 +32,45 @@ try {
   // Warm: pools and containers up, modules loaded, durations measured (and the plan redone with them).
   const expected = await rt.invoke(fanout, items);
   await rt.invoke(fanout, items);
-  const sampler = samplePeakRss(process.pid);
+  answer({ ready: true });
+
+  let sampler: ReturnType<typeof samplePeakRss> | undefined;
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  const one = async (): Promise<number> => {
     const t0 = performance.now();
     const out = await rt.invoke(fanout, items);
-    times.push(performance.now() - t0);
-    if (out !== expected) throw new Error(`run ${i} gave ${out}, expected ${expected}`);
-  }
-  const peak = await sampler.stop();
-  const group = rt.plan(fanout).root.steps[0];
-  const result: FanoutResult = {
-    mode,
-    width,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    peakRssMb: peak / 1e6,
-    runs,
-    where: group?.kind === 'group' ? group.executor : 'unknown',
+    const ms = performance.now() - t0;
+    if (out !== expected) throw new Error(`a run gave ${out}, expected ${expected}`);
+    return ms;
   };
-  answer(result);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, count] = line.split(' ');
+    if (command === 'time') {
+      if (sampler) sampler.resume();
+      else sampler = samplePeakRss(process.pid);
+      const t0 = performance.now();
+      do await one();
+      while (performance.now() - t0 < TURN_SETTLE_MS);
+      for (let i = 0; i < Number(count ?? 1); i++) times.push(await one());
+      sampler.pause();
+      answer({ runs: Number(count ?? 1) });
+    } else if (command === 'end') {
+      const group = rt.plan(fanout).root.steps[0];
+      const result: FanoutResult = {
+        mode,
+        width,
+        p50Ms: percentile(times, 50),
+        p95Ms: percentile(times, 95),
+        peakRssMb: sampler ? (await sampler.stop()) / 1e6 : 0,
+        runs: times.length,
+        where: group?.kind === 'group' ? group.executor : 'unknown',
+      };
+      answer(result);
+      break;
+    } else {
+      throw new Error(`unknown command ${JSON.stringify(line)}`);
+    }
+  }
 } finally {
   await rt.close();
 }

@@ -9,7 +9,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { apps } from '../apps/index.js';
 import { APP_PROGRESS_STEPS, DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
 import { benchDomains, type DomainCostResult } from './domains.js';
-import { runFanout, type FanoutResult } from './fanout.js';
+import { FANOUT_PROGRESS_STEPS, runFanoutBothModes, type FanoutResult } from './fanout.js';
 import { benchHandoff, type HandoffRow } from './handoff.js';
 import { benchHops, type HopResult } from './hops.js';
 import { benchOverhead, type OverheadResult } from './overhead.js';
@@ -59,7 +59,7 @@ function keptFrom(last: Results): Results {
 const widths = [5, 100, 200];
 const modes = ['faastlane', 'function-per-container'] as const;
 const reps = quick ? 5 : 20;
-const bar = new Progress((run('overhead') ? 2 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * 2 : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
+const bar = new Progress((run('overhead') ? 2 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * FANOUT_PROGRESS_STEPS : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
 const progress = (what: string): void => bar.step(what);
 
 console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}${only ? ` (${only} only)` : ''}: ${machine}\n`);
@@ -77,12 +77,7 @@ if (run('domains')) {
 if (run('hops')) results.hops = await benchHops({ reps, progress });
 if (run('fanout')) {
   results.fanout = [];
-  for (const width of widths) {
-    for (const mode of modes) {
-      progress(`fan-out ${mode} width ${width}`);
-      results.fanout.push(await runFanout(mode, width, reps));
-    }
-  }
+  for (const width of widths) results.fanout.push(...(await runFanoutBothModes(width, modes, reps, progress)));
 }
 if (run('apps')) {
   results.apps = [];
