@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { IsInt, Max, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { IsInt, Max, Min, Validate, ValidateIf, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { describe, expect, test } from 'vitest';
 import { InputValidationError, validateInput } from '../src/index.js';
 import { checkInput } from '../src/functions/input-validation.js';
@@ -63,6 +63,21 @@ describe('validateInput', () => {
       inner = Object.assign(new Inner(), { n: 1 });
     }
     await expect(validateInput('wf/S', Dto, new Order())).resolves.toBeUndefined();
+  });
+
+  test("plain data is checked with the DTO's own methods and decorated getters, as an instance would be", async () => {
+    class Span {
+      @IsInt() start!: number;
+      @IsInt() end!: number;
+      @ValidateIf((o: Span) => o.isOpen()) @IsInt() @Max(0) openEnd?: number;
+      isOpen(): boolean { return this.end < 0; }
+      @Min(0) get length(): number { return this.end - this.start; }
+    }
+    await expect(validateInput('wf/S', Span, { start: 1, end: 5 })).resolves.toBeUndefined();
+    await expect(validateInput('wf/S', Span, { start: 5, end: 1 })).rejects.toMatchObject({ violations: [expect.objectContaining({ property: 'length' })] });
+    await expect(validateInput('wf/S', Span, { start: 1, end: -1, openEnd: 3 })).rejects.toMatchObject({
+      violations: expect.arrayContaining([expect.objectContaining({ property: 'openEnd' })]),
+    });
   });
 
   test('binary data, arrays and primitives are not DTOs', async () => {

@@ -53,6 +53,8 @@ export function makeOperator<In, Out>(node: GraphNode, children: readonly Operat
     const known = functions.get(name);
     if (known && known.cls !== cls) {
       problems.push({ path: name, message: `class ${cls.name} given to task() is not decorated with @Fn(), and another class is declared as function "${name}": decorate it (with another name)` });
+      // Reported here, where the two meet: the operators around this one need not say it again.
+      undecorated.delete(name);
     }
   }
   if (callback) callbacks.set(callback[0], callback[1]);

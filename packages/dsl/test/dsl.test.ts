@@ -92,6 +92,9 @@ describe('operators build the graph', () => {
     expect(findProblems(wf.graph, wf).map((p) => p.message)).toEqual([
       'class Resize given to task() is not decorated with @Fn(), and another class is declared as function "Resize": decorate it (with another name)',
     ]);
+    // Once, however deep the two meet.
+    const nested = workflow('shadow-nested').pipe(pipe(parallel(task(Decorated), task(Resize, { name: 'again' }))));
+    expect(findProblems(nested.graph, nested).map((p) => p.message)).toHaveLength(1);
     // Alone, it is an unknown function, reported once, by the validator.
     const alone = workflow('alone').pipe(task(Resize));
     expect(findProblems(alone.graph, alone).map((p) => p.message)).toEqual(['unknown function "Resize": is its class decorated with @Fn()?']);

@@ -47,14 +47,17 @@ function viewAs(dto: DtoClass, input: object): object {
     return own !== undefined && !own.configurable && own.writable !== true;
   };
   const target = frozen('constructor') || [...nested.keys()].some(frozen) ? looseCopy(input) : input;
-  return new Proxy(target, {
+  const view: object = new Proxy(target, {
     get(object, key) {
       if (key === 'constructor') return dto;
-      const value: unknown = Reflect.get(object, key, object);
+      // What the input lacks, the DTO's class may define (a method a @ValidateIf calls, a decorated
+      // getter): read there, with the view as `this`, as on an instance of it.
+      const value: unknown = key in object ? Reflect.get(object, key, object) : Reflect.get(dto.prototype as object, key, view);
       const declared = typeof key === 'string' ? nested.get(key) : undefined;
       return declared && isPlainObject(value) ? viewAs(declared, value) : value;
     },
   });
+  return view;
 }
 
 /** A shallow copy of `input` whose own properties (but `constructor`) are plain, configurable values. */
