@@ -34,13 +34,22 @@ async function closingServer(dropEvery: (n: number) => boolean): Promise<{ url: 
 }
 
 describe('ContainerClient on kept-alive connections', () => {
-  it('sends a request again on a fresh connection when its kept-alive one was closed under it', async () => {
+  it('sends an idempotent request again on a fresh connection when its kept-alive one was closed under it', async () => {
     const { url, connections } = await closingServer((n) => n > 1);
     client = new ContainerClient(url, { encoding: 'json' });
     await expect(client.health()).resolves.toMatchObject({ ok: true });
     // The kept-alive socket is reused, closed by the server as the request arrives, and the request retried once.
     await expect(client.health()).resolves.toMatchObject({ ok: true });
     expect(connections()).toBe(2);
+  });
+
+  it('does not send a /run again: the call may have run, and the tier decides where it runs again', async () => {
+    const { url, connections } = await closingServer((n) => n > 1);
+    client = new ContainerClient(url, { encoding: 'json' });
+    await client.health();
+    const ctx = { runId: 'r', workflow: 'w', stepPath: 'w/F', attempt: 1 };
+    await expect(client.run({ module: 'file:///x.mjs', name: 'F' }, 1, ctx).response).rejects.toBeInstanceOf(ContainerConnectionError);
+    expect(connections()).toBe(1);
   });
 
   it('fails with ContainerConnectionError when a fresh connection is dropped too', async () => {

@@ -110,6 +110,7 @@ export class ContainerClient {
       const type = CONTENT_TYPES[this.encoding];
       const fail = (cause: unknown): void => reject(cause instanceof ContainerProtocolError ? cause : new ContainerConnectionError(this.url, cause));
       const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      const idempotent = path !== ContainerPaths.run;
       const send = (retried: boolean): void => {
         const req = httpRequest(new URL(path, this.base), {
           method,
@@ -128,8 +129,10 @@ export class ContainerClient {
         req.on('error', (error) => {
           clearTimeout(timer);
           // A kept-alive socket that the container (or a proxy before it) closed as this request went
-          // out: nothing was answered, so the request goes once more, on a fresh socket.
-          if (req.reusedSocket && !answered && !retried && !hungUp && isStaleSocket(error)) send(true);
+          // out: nothing was answered, so an idempotent request goes once more, on a fresh socket. Not
+          // a `/run`: the connection may as well have died under a call that ran, and the tier decides
+          // where a call runs again.
+          if (idempotent && req.reusedSocket && !answered && !retried && !hungUp && isStaleSocket(error)) send(true);
           else fail(error);
         });
         req.on('response', (res) => {
