@@ -157,6 +157,25 @@ describe('ContainerTier', () => {
     expect(Date.now() - sentAt).toBeLessThan(2_000);
   });
 
+  it('keeps a container whose other call slot holds a call the tier still waits for', async () => {
+    const provider = await EmbeddedContainerProvider.create({ count: 1, concurrency: 2 });
+    const tier = new ContainerTier(provider, { cancelGraceMs: 300 });
+    try {
+      const pid = provider.endpoints()[0]!.pid;
+      const kept = tier.call(tierCall('Slow', 2_500));
+      const controller = new AbortController();
+      const abandoned = tier.call(tierCall('Ignores', 8_000, controller.signal));
+      await waitFor(() => tier.containers()[0]?.inFlight === 2);
+      controller.abort(new Error('give up'));
+      await expect(abandoned).rejects.toThrow('give up');
+      // Checked after the grace: one slot is lost to the abandoned call, the other is the tier's own.
+      await expect(kept).resolves.toBe(pid);
+      expect(provider.endpoints().map((c) => c.pid)).toEqual([pid]);
+    } finally {
+      await tier.close();
+    }
+  });
+
   it('rejects a call whose signal already fired, and a queued call when its signal fires', async () => {
     const done = new AbortController();
     done.abort(new Error('too late'));

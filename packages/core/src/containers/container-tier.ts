@@ -268,7 +268,11 @@ export class ContainerTier implements Tier {
     if (slot.retired) return;
     slot.retired = true;
     this.retireIfIdle(slot);
-    this.provider.suspect(slot.endpoint, cause);
+    // Calls still running there that the tier waits for hold slots of their own: the provider must
+    // not count them as slots lost to a call given up on.
+    let stillOurs = 0;
+    for (const pending of this.inFlight) if (pending.running?.slot === slot && !pending.running.done && !pending.settled) stillOurs++;
+    this.provider.suspect(slot.endpoint, cause, stillOurs);
   }
 
   private unavailable(pending: Pending): void {

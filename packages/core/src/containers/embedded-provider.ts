@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { containerEntryPath } from './entry.js';
-import type { InitRequest } from './protocol.js';
+import type { HealthResponse, InitRequest } from './protocol.js';
 import { parseReadyLine } from './protocol.js';
 import { hasFreeSlot, ProviderBase, type ContainerEndpoint, type ContainerProvider } from './provider.js';
 
@@ -45,6 +45,12 @@ export interface EmbeddedContainer extends ContainerEndpoint {
 /** The default `restartLimit`. */
 const RESTART_LIMIT = { count: 5, windowMs: 10_000 } as const;
 const HEALTH_TIMEOUT_MS = 1_000;
+/** How long a suspect container whose call slots were all taken gets before it is looked at again. */
+const SECOND_LOOK_MS = 500;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 /**
  * Runs containers as child processes of this one, each a Node process serving the container protocol
@@ -100,20 +106,25 @@ export class EmbeddedContainerProvider extends ProviderBase implements Container
     return started;
   }
 
-  suspect(endpoint: ContainerEndpoint): void {
+  suspect(endpoint: ContainerEndpoint, _cause?: unknown, stillOurs = 0): void {
     const entry = [...this.live].find(([, container]) => container.url === endpoint.url);
     if (!entry) return this.notify();
     if (this.checking.has(endpoint.url)) return;
     const [child, container] = entry;
     this.checking.add(endpoint.url);
     // Alive but not answering (a runaway function holds its event loop), or answering with every
-    // call slot still taken after the tier gave up on its calls (a function that ignores its
-    // cancellation: new calls would only queue behind it): kill it, and start another.
-    void this.probe(container.url, HEALTH_TIMEOUT_MS).then((health) => {
-      this.checking.delete(endpoint.url);
-      if (hasFreeSlot(health)) this.notify();
-      else this.replace(child);
-    });
+    // call slot still taken by calls the tier gave up on (a function that ignores its cancellation:
+    // new calls would only queue behind it): kill it, and start another. A slot still taken at the
+    // first look gets a second one a moment later: a function that honours its signal may be about
+    // to end (the probe can come before the container has even seen the connection drop).
+    const look = (): Promise<HealthResponse | undefined> => this.probe(container.url, HEALTH_TIMEOUT_MS);
+    void look()
+      .then((health) => (health && !hasFreeSlot(health, stillOurs) ? delay(SECOND_LOOK_MS).then(look) : health))
+      .then((health) => {
+        this.checking.delete(endpoint.url);
+        if (hasFreeSlot(health, stillOurs)) this.notify();
+        else this.replace(child);
+      });
   }
 
   async close(): Promise<void> {

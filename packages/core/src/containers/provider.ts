@@ -27,8 +27,10 @@ export interface ContainerProvider {
    * A call to `endpoint` failed at the connection level, or it stopped answering. The provider
    * checks it and, if it is dead, drops it (and replaces it, where it can). Either way it notifies
    * its listeners once the check is done: the tier stops using a suspect container until then.
+   * `stillOurs`: calls the tier still runs there and waits for (not the ones it gave up on), which
+   * hold call slots of their own (see `hasFreeSlot`).
    */
-  suspect(endpoint: ContainerEndpoint, cause: unknown): void;
+  suspect(endpoint: ContainerEndpoint, cause: unknown, stillOurs?: number): void;
   /** Adds `count` containers, where the provider can start them (an embedded one can). */
   start?(count: number): Promise<readonly ContainerEndpoint[]>;
   /** Stops or forgets every container. */
@@ -73,10 +75,11 @@ export abstract class ProviderBase {
 }
 
 /**
- * Whether a container that answered `/health` can take a call now. A suspected container must: the
- * tier stops sending to one whose call it gave up on, and if that call's function ignores its
- * cancellation it keeps its slot, so new calls there would wait behind it, unseen by the tier.
+ * Whether a container that answered `/health` has a call slot free for the tier, counting
+ * `stillOurs` of its running calls as the tier's own. A suspected container must: the tier stops
+ * sending to one whose call it gave up on, and if that call's function ignores its cancellation it
+ * keeps its slot, so new calls there would wait behind it, unseen by the tier.
  */
-export function hasFreeSlot(health: HealthResponse | undefined): boolean {
-  return health !== undefined && health.running < health.concurrency;
+export function hasFreeSlot(health: HealthResponse | undefined, stillOurs = 0): boolean {
+  return health !== undefined && health.running - stillOurs < health.concurrency;
 }

@@ -52,8 +52,8 @@ export class RemoteContainerProvider extends ProviderBase implements ContainerPr
     return [...this.live.values()];
   }
 
-  suspect(endpoint: ContainerEndpoint): void {
-    void this.check(endpoint.url, true).finally(() => this.notify());
+  suspect(endpoint: ContainerEndpoint, _cause?: unknown, stillOurs = 0): void {
+    void this.check(endpoint.url, true, stillOurs).finally(() => this.notify());
   }
 
   async close(): Promise<void> {
@@ -67,20 +67,20 @@ export class RemoteContainerProvider extends ProviderBase implements ContainerPr
    * Health-checks one URL (and loads `init` into it when it comes up); updates the live set. A
    * container suspected or down comes (back) only with a free call slot (`hasFreeSlot`).
    */
-  private check(url: string, needsFreeSlot = false): Promise<void> {
+  private check(url: string, needsFreeSlot = false, stillOurs = 0): Promise<void> {
     if (this.closed) return Promise.resolve();
     let check = this.checking.get(url);
     if (!check) {
-      check = this.recheck(url, needsFreeSlot).finally(() => this.checking.delete(url));
+      check = this.recheck(url, needsFreeSlot, stillOurs).finally(() => this.checking.delete(url));
       this.checking.set(url, check);
     }
     return check;
   }
 
-  private async recheck(url: string, needsFreeSlot: boolean): Promise<void> {
+  private async recheck(url: string, needsFreeSlot: boolean, stillOurs: number): Promise<void> {
     try {
       const answer = await this.probe(url, this.options.healthTimeoutMs ?? 2_000);
-      const health = needsFreeSlot && !hasFreeSlot(answer) ? undefined : answer;
+      const health = needsFreeSlot && !hasFreeSlot(answer, stillOurs) ? undefined : answer;
       const wasLive = this.live.has(url);
       if (health && !wasLive) await this.preload(url, this.options.init, 30_000);
       if (this.closed) return;
