@@ -97,11 +97,21 @@ export class DomainScope {
   leave(): void {
     const ticket = this.#ticket;
     if (ticket === undefined) throw new DomainUsageError(`scope of domain "${this.domain.name}" was already left`);
-    // Whatever the native side answers, this scope is no longer entered afterwards.
-    this.#ticket = undefined;
+    // Whatever the native side answers, this scope and any left open inside it are no longer entered.
+    const at = openScopes.indexOf(this);
+    for (const inner of at >= 0 ? openScopes.splice(at) : [this]) inner.#ticket = undefined;
     call(() => requireBinding().leave(ticket));
   }
+
+  /** @internal Called by `enter()`: the scopes this thread has open, innermost last. */
+  static opened(scope: DomainScope): DomainScope {
+    openScopes.push(scope);
+    return scope;
+  }
 }
+
+/** The scopes entered on this thread (a module instance is per thread) and not left yet, innermost last. */
+const openScopes: DomainScope[] = [];
 
 /**
  * A protection domain: a protection key and a protected heap. Create with {@link createDomain}.
@@ -182,7 +192,7 @@ export class ProtectionDomain {
    */
   enter(): DomainScope {
     const ticket = call(() => requireBinding().enter(this.#native));
-    return new DomainScope(this, ticket);
+    return DomainScope.opened(new DomainScope(this, ticket));
   }
 
   /**

@@ -166,9 +166,12 @@ void InstallFaultHandler() {
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     // The handler there before is read first: once installed, this one may run at once (a wasm
-    // bounds trap on another thread), and must find whom to chain to.
+    // bounds trap on another thread), and must find whom to chain to. One set by another thread in
+    // between is what the install itself reports: it is kept instead.
     sigaction(SIGSEGV, nullptr, &g_previous);
-    sigaction(SIGSEGV, &sa, nullptr);
+    struct sigaction replaced;
+    sigaction(SIGSEGV, &sa, &replaced);
+    if (replaced.sa_sigaction != g_previous.sa_sigaction || replaced.sa_flags != g_previous.sa_flags) g_previous = replaced;
   });
 }
 

@@ -1,8 +1,11 @@
 // enter()/leave(): the per-thread stack of entered domains and the PKRU read-modify-write.
 //
 // PKRU is a per-thread register, so the stack is per thread (thread_local). Only the bits of keys this
-// addon owns are ever changed; other keys (Node 20's V8 holds one) keep whatever bits they had.
-#include <random>
+// addon owns or has owned are ever changed; other keys (Node 20's V8 holds one) keep whatever bits they had.
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -22,20 +25,31 @@ struct Frame {
   std::shared_ptr<DomainState> domain;
   std::vector<std::shared_ptr<ProtectedHeap>> held;
   uint32_t saved_pkru = 0;  // PKRU before enter()
-  uint32_t key_set = 0;     // every key the addon had owned at enter(); leave() restores those still owned
+  uint32_t key_set = 0;     // every key the addon had owned at enter(): the bits enter() set, and leave() puts back
   double ticket = 0;
 };
 
 thread_local std::vector<Frame> t_frames;
 
 /**
- * A fresh random ticket (a whole number below 2^53, so that JS holds it exactly): code inside a
- * domain cannot guess the ticket of the scope around it, not even from one of its own.
+ * A fresh random ticket (a whole number below 2^53, so that JS holds it exactly), from the kernel's
+ * CSPRNG (getrandom), drawn 32 at a time: code inside a domain cannot work out the ticket of the scope
+ * around it from tickets of its own, as it could from a seeded generator's.
  */
 double NextTicket() {
-  thread_local std::mt19937_64 rng{(static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()};
+  thread_local uint64_t pool[32];
+  thread_local size_t left = 0;
   for (;;) {
-    const double ticket = static_cast<double>(rng() >> 11);
+    if (left == 0) {
+      size_t filled = 0;
+      while (filled < sizeof pool) {
+        const ssize_t n = getrandom(reinterpret_cast<char*>(pool) + filled, sizeof pool - filled, 0);
+        if (n > 0) filled += static_cast<size_t>(n);
+        else if (errno != EINTR) std::abort();  // no entropy source: nothing safe to hand out
+      }
+      left = 32;
+    }
+    const double ticket = static_cast<double>(pool[--left] >> 11);
     bool used = ticket == 0;
     for (const Frame& f : t_frames) used = used || f.ticket == ticket;
     if (!used) return ticket;
@@ -100,14 +114,17 @@ Napi::Value Leave(const Napi::CallbackInfo& info) {
                          "\"): scopes must be left in reverse order, with the scope enter() returned");
   }
   // The scope left is `at - 1`; any inside it were entered and not left (code in the domain that
-  // threw past its own leave()). They are left too, PKRU put back as it was before the outer scope,
-  // so that the thread is not stuck in the domain; then the misuse is reported.
+  // threw past its own leave()). They are left too, innermost first, each putting back the bits it
+  // changed, so that PKRU is as it was before the scope and the thread is not stuck in the domain;
+  // then the misuse is reported.
   const size_t unwound = t_frames.size() - at;
-  const Frame& left = t_frames[at - 1];
-  const uint32_t mask = PkruMaskForKeys(left.key_set & OwnedKeySet());
-  const uint32_t now = ReadPkru();
-  WritePkru((now & ~mask) | (left.saved_pkru & mask));
-  const std::string name = left.domain->name;
+  uint32_t pkru = ReadPkru();
+  for (size_t i = t_frames.size(); i-- > at - 1;) {
+    const uint32_t mask = PkruMaskForKeys(t_frames[i].key_set);
+    pkru = (pkru & ~mask) | (t_frames[i].saved_pkru & mask);
+  }
+  WritePkru(pkru);
+  const std::string name = t_frames[at - 1].domain->name;
   t_frames.resize(at - 1);  // may drop the last reference to a closed domain's heap
   if (unwound > 0) {
     throw CodedError(env, code::kUsage,
