@@ -209,7 +209,8 @@ describe('ContainerTier', () => {
 
 describe('embedded containers that keep dying', () => {
   it('are replaced past the restart limit once its window allows, not left short for good', async () => {
-    const provider = await EmbeddedContainerProvider.create({ count: 1, restartLimit: { count: 1, windowMs: 1_500 } });
+    // A window long enough that the second death falls in it even when the first replacement boots slowly.
+    const provider = await EmbeddedContainerProvider.create({ count: 1, restartLimit: { count: 1, windowMs: 4_000 } });
     try {
       const first = provider.endpoints()[0]!.pid;
       process.kill(first, 'SIGKILL');
@@ -222,7 +223,7 @@ describe('embedded containers that keep dying', () => {
       await waitFor(() => provider.endpoints().length === 0);
       expect(provider.starting).toBe(0);
       // ...then one comes back when the window allows.
-      await waitFor(() => provider.endpoints().length === 1, 5_000);
+      await waitFor(() => provider.endpoints().length === 1, 8_000);
       expect(provider.endpoints()[0]!.pid).not.toBe(second);
       expect(Date.now() - killedAt).toBeGreaterThan(300);
     } finally {
