@@ -62,6 +62,8 @@ let stalledRuns = 0;
 @Fn({ timeoutMs: 30, input: StalledIn })
 class StalledCheck { run(_input: StalledIn): number { return ++stalledRuns; } }
 
+@Fn() class Waits { run(ms: number): Promise<number> { return new Promise((resolve) => setTimeout(() => resolve(ms), ms)); } }
+
 @Fn() class Forever { run(_n: number, ctx: FnContext): Promise<number> { seen.signal = ctx.signal; return new Promise(() => undefined); } }
 @Fn() class Id { run(n: number): number { return n; } }
 class NotDecorated { run(n: number): number { return n; } }
@@ -247,6 +249,20 @@ describe('cancellation and shutdown', () => {
     expect(await done).toBe(5);
     await expect(stuck).rejects.toBeInstanceOf(WorkflowCancelledError);
     await expect(own.invoke(workflow('late').pipe(task(Id)), 1)).rejects.toBeInstanceOf(RuntimeClosedError);
+  });
+
+  test('close({ graceMs: Infinity }) waits for the runs; a second close is the same shutdown; events$ completes', async () => {
+    const own = await Runtime.create();
+    await expect(own.close({ graceMs: Number.NaN })).rejects.toBeInstanceOf(RangeError);
+    let completed = false;
+    own.events$.subscribe({ complete: () => (completed = true) });
+    const slow = own.invoke(workflow('slow-but-sure').pipe(task(Waits)), 80);
+    const first = own.close({ graceMs: Number.POSITIVE_INFINITY });
+    const second = own.close();
+    expect(second).toBe(first);
+    await first;
+    expect(await slow).toBe(80);
+    expect(completed).toBe(true);
   });
 });
 

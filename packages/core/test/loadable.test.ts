@@ -33,4 +33,9 @@ describe('loadableElsewhere', () => {
     expect(loadableElsewhere(spec('./functions.js'), undefined)).toMatch(/not an absolute URL/);
     expect(loadableElsewhere(spec(pathToFileURL(file('functions.ts')).href), undefined)).toMatch(/not plain JavaScript/);
   });
+
+  test('nor a module that is not a file: a Windows path (it parses as a URL of scheme c:) or an https: URL', () => {
+    expect(loadableElsewhere(spec('C:\\app\\dist\\functions.js'), undefined)).toMatch(/not a file: URL/);
+    expect(loadableElsewhere(spec('https://cdn.example/fns/functions.mjs'), undefined)).toMatch(/not a file: URL/);
+  });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineFunction, definitionOf, type DtoClass, type FnClass, type FnDefinition, type FnOptions } from '@faastlane/core';
 
@@ -61,7 +62,8 @@ function callerModule(): string | undefined {
     const frames = holder.stack as NodeJS.CallSite[] | undefined;
     const file = frames?.[0]?.getFileName();
     if (!file) return undefined;
-    return file.startsWith('file:') ? file : file.startsWith('/') ? pathToFileURL(file).href : undefined;
+    // ESM frames are file: URLs; CommonJS ones are paths (`C:\\app\\fns.js` on Windows, `\\\\server\\share\\...`).
+    return file.startsWith('file:') ? file : isAbsolute(file) ? pathToFileURL(file).href : undefined;
   } catch {
     return undefined;
   } finally {

@@ -56,11 +56,16 @@ function remembered(verdicts: WeakMap<FnSpec, Verdict>, spec: FnSpec, entry: str
 /** The URL of the module declaring `spec`, or why there is none. */
 function moduleUrl(spec: FnSpec): URL | string {
   if (!spec.module) return 'the module declaring it is unknown (give @Fn({ module: import.meta.url }))';
+  let url: URL;
   try {
-    return new URL(spec.module);
+    url = new URL(spec.module);
   } catch {
     return `its module ${JSON.stringify(spec.module)} is not an absolute URL`;
   }
+  // What another thread, process or container can import: a file (a Windows path such as
+  // `C:\\app\\fn.js` parses as a URL of scheme `c:`, and an https: module cannot be imported by Node).
+  if (url.protocol !== 'file:') return `its module ${JSON.stringify(spec.module)} is not a file: URL (give pathToFileURL(path).href or import.meta.url)`;
+  return url;
 }
 
 /**

@@ -5,7 +5,7 @@ import { FaastlaneError, InvokedDuringImportError, RuntimeClosedError, StepFaile
 import { functionModuleBeingImported } from '../hosting/importing.js';
 import type { FnDefinition, FnInstance } from '../functions/definition.js';
 import type { BackoffSpec } from '../graph/ir.js';
-import { validateWorkflow } from '../graph/validate.js';
+import { MAX_TIMER_MS, validateWorkflow } from '../graph/validate.js';
 import { probeMachine, type MachineInfo } from '../planner/machine.js';
 import { Measurements } from '../planner/measurements.js';
 import { forEachStep, type Plan, type RuntimeMode } from '../planner/plan.js';
@@ -77,7 +77,7 @@ export interface InvokeOptions {
 
 /** Options of `runtime.close`. */
 export interface CloseOptions {
-  /** How long to let in-flight runs finish before cancelling them. Default 30 s. */
+  /** How long to let in-flight runs finish before cancelling them. Default 30 s; `Infinity` waits however long they take. */
   readonly graceMs?: number;
 }
 
@@ -94,6 +94,8 @@ export class Runtime {
   private readonly allEvents = new Subject<WorkflowEvent>();
   /** Functions reported as running unisolated (`reportUnisolated`). */
   private readonly unisolatedReported = new Set<string>();
+  /** The shutdown under way, once `close()` was called. */
+  private closing: Promise<void> | undefined;
   /** The class behind each function name this runtime has planned: processes, domains and measurements go by name. */
   private readonly functionsByName = new Map<string, FnDefinition>();
   /** Per workflow: its plan, the measurements it was made with, and its placements (`placementsOf`). */
@@ -274,19 +276,31 @@ export class Runtime {
 
   /**
    * Stops accepting invocations and waits for the runs in flight; those still running after
-   * `graceMs` are cancelled.
+   * `graceMs` are cancelled. Then stops the tiers and completes `events$`. Calling it again returns
+   * the same shutdown.
    */
-  async close(options: CloseOptions = {}): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    const graceMs = options.graceMs ?? 30_000;
+    if (!(graceMs >= 0)) return Promise.reject(new RangeError(`graceMs must be a number of milliseconds >= 0 (or Infinity), got ${String(graceMs)}`));
+    // A second close (a signal handler and a `finally`, say) waits for the same shutdown.
+    this.closing ??= this.shutDown(graceMs);
+    return this.closing;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
     this.closed = true;
     const runs = [...this.inFlight.values()];
     if (runs.length > 0) {
-      const grace = setTimeout(() => runs.forEach((r) => r.cancel('the runtime was closed')), options.graceMs ?? 30_000);
+      // Infinity: wait for the runs however long they take (a timer past its range would fire at once).
+      const grace = Number.isFinite(graceMs) ? setTimeout(() => runs.forEach((r) => r.cancel('the runtime was closed')), Math.min(graceMs, MAX_TIMER_MS)) : undefined;
       await Promise.allSettled(runs.map((r) => r.done));
       clearTimeout(grace);
     }
     await this.tiers.close();
     this.domains.close();
     this.measurements.save();
+    // Nothing more can come: subscribers to every run's events learn that the runtime is gone.
+    this.allEvents.complete();
   }
 
   private execute<In, Out>(
