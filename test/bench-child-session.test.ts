@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ANSWER_PREFIX, ChildSession, inTurns } from '@faastlane/examples/bench/child-session';
+import { ANSWER_PREFIX, ChildSession } from '@faastlane/examples/bench/child-session';
+import { inTurns } from '@faastlane/examples/bench/turns';
 
 const dirs: string[] = [];
 afterAll(() => {

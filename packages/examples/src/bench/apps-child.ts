@@ -4,7 +4,7 @@
  * (see `ChildSession`): `time <n>` runs the workflow n times as a caller without observers sees it
  * (end-to-end times); `gaps <n>` runs it n times with events (interaction gaps); `end` answers the
  * `AppResult` of everything measured and exits (as it does when stdin closes). Each `time` or `gaps`
- * turn starts with runs that are not measured, for at least `TURN_SETTLE_MS`: the process has been
+ * turn (`TurnTaker`, turns.ts) starts with runs that are not measured, for at least `TURN_SETTLE_MS`: the process has been
  * idle while the other mode ran, which took the CPU's caches (and whose containers may still be
  * winding down), and the turn measures the steady state a service reaches under load.
  * Peak memory is sampled during its turns (the sampler is paused while the other mode has its
@@ -15,12 +15,12 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Runtime, type WorkflowEvent } from '@faastlane/core';
 import { appNamed } from '../apps/index.js';
-import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, TURN_SETTLE_MS, WARM_STABLE, type AppResult } from './apps.js';
+import { BASELINE_MAX_CONTAINERS_PER_FUNCTION, DEFAULT_WARM_MS, WARM_STABLE, type AppResult } from './apps.js';
 import { answer } from './child-session.js';
 import type { Mode } from './fanout.js';
-import { samplePeakRss } from './process-tree.js';
 import { interactionGaps } from './interaction.js';
 import { percentile } from './stats.js';
+import { TurnTaker } from './turns.js';
 
 const [name, mode, warmArg] = process.argv.slice(2) as [string, Mode, string | undefined];
 const app = appNamed(name);
@@ -80,7 +80,7 @@ try {
   const warmedMs = performance.now() - warmStart;
   answer({ ready: true });
 
-  let sampler: ReturnType<typeof samplePeakRss> | undefined;
+  const turns = new TurnTaker();
   const times: number[] = [];
   const gaps: number[] = [];
   const timeOne = async (): Promise<number> => {
@@ -100,35 +100,20 @@ try {
     app.check(await run.result);
     return interactionGaps(rt.plan(app.workflow), events);
   };
-  /** Unmeasured runs of `one`, at least one and for at least TURN_SETTLE_MS. */
-  const settle = async (one: () => Promise<unknown>): Promise<void> => {
-    const t0 = performance.now();
-    do await one();
-    while (performance.now() - t0 < TURN_SETTLE_MS);
-  };
-  /** One turn: memory sampled, settled, then `n` measured runs of `one`, each result kept by `keep`. */
-  const turn = async <T>(n: number, one: () => Promise<T>, keep: (result: T) => void): Promise<void> => {
-    if (sampler) sampler.resume();
-    else sampler = samplePeakRss(process.pid);
-    await settle(one);
-    for (let i = 0; i < n; i++) keep(await one());
-    sampler.pause();
-    answer({ runs: n });
-  };
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, count] = line.split(' ');
     const n = Number(count ?? 1);
     if (command === 'time') {
-      await turn(n, timeOne, (ms) => times.push(ms));
+      await turns.turn(n, timeOne, (ms) => times.push(ms));
     } else if (command === 'gaps') {
-      await turn(n, gapsOfOne, (found) => gaps.push(...found));
+      await turns.turn(n, gapsOfOne, (found) => gaps.push(...found));
     } else if (command === 'end') {
       const result: AppResult = {
         app: name,
         mode,
         p50Ms: percentile(times, 50),
         p95Ms: percentile(times, 95),
-        peakRssMb: sampler ? (await sampler.stop()) / 1e6 : 0,
+        peakRssMb: await turns.peakRssMb(),
         runs: times.length,
         warmups,
         warmMs: warmedMs,

@@ -18,7 +18,7 @@ const CLOSE_GRACE_MS = 1_000;
  * answers requests: the parent writes one command per line on its stdin, the child answers each with
  * one line `@bench <json>` on its stdout (`answer`; its first answer comes unasked, once it is
  * ready). Two such processes take turns where a busy spell of the machine must slow both alike
- * (`inTurns`).
+ * (see turns.ts).
  */
 export class ChildSession {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -113,17 +113,3 @@ export class ChildSession {
   }
 }
 
-/**
- * Asks two sessions for `<command> <n>` until each has done `runs`, in turns of at most `perTurn` runs
- * (at least two turns, so that each goes first once; a --quick run's 5 runs go 3 and 2), the order
- * swapped every turn (a, b, then b, a, ...): a busy spell of the machine then slows both alike, where
- * measured one after the other one spell could turn a ratio around.
- */
-export async function inTurns(sessions: readonly [ChildSession, ChildSession], command: string, runs: number, perTurn: number): Promise<void> {
-  const [a, b] = sessions;
-  const size = Math.max(1, Math.min(perTurn, Math.ceil(runs / 2)));
-  for (let done = 0, turn = 0; done < runs; done += size, turn++) {
-    const n = Math.min(size, runs - done);
-    for (const s of turn % 2 === 0 ? [a, b] : [b, a]) await s.ask(`${command} ${n}`);
-  }
-}

@@ -1,8 +1,7 @@
 /**
  * One fan-out scenario in one mode, in its own process: `node fanout-child.js <mode> <width>`. It warms
- * up, answers `{ ready }`, then takes commands on stdin (see `ChildSession`): `time <n>` runs the
- * fan-out n times, after runs that are not measured for at least `TURN_SETTLE_MS` (the other mode's
- * turn took the CPU's caches), with its peak memory sampled meanwhile; `end` answers the
+ * up, answers `{ ready }`, then takes commands on stdin (see `ChildSession`): `time <n>` measures
+ * the fan-out n times in a turn (`TurnTaker`: settled first, its memory sampled); `end` answers the
  * `FanoutResult` and exits. Every run's output is checked against the first one's.
  */
 import 'reflect-metadata';
@@ -11,11 +10,10 @@ import { createInterface } from 'node:readline';
 import { Runtime } from '@faastlane/core';
 import { map, task, workflow } from '@faastlane/dsl';
 import { Aggregate, Burn } from '../tiers/functions.js';
-import { TURN_SETTLE_MS } from './apps.js';
 import { BURN_ITERATIONS, type FanoutResult, type Mode } from './fanout.js';
 import { answer } from './child-session.js';
-import { samplePeakRss } from './process-tree.js';
 import { percentile } from './stats.js';
+import { TurnTaker } from './turns.js';
 
 const [mode, widthArg] = process.argv.slice(2) as [Mode, string];
 const width = Number(widthArg);
@@ -34,7 +32,7 @@ try {
   await rt.invoke(fanout, items);
   answer({ ready: true });
 
-  let sampler: ReturnType<typeof samplePeakRss> | undefined;
+  const turns = new TurnTaker();
   const times: number[] = [];
   const one = async (): Promise<number> => {
     const t0 = performance.now();
@@ -46,14 +44,7 @@ try {
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, count] = line.split(' ');
     if (command === 'time') {
-      if (sampler) sampler.resume();
-      else sampler = samplePeakRss(process.pid);
-      const t0 = performance.now();
-      do await one();
-      while (performance.now() - t0 < TURN_SETTLE_MS);
-      for (let i = 0; i < Number(count ?? 1); i++) times.push(await one());
-      sampler.pause();
-      answer({ runs: Number(count ?? 1) });
+      await turns.turn(Number(count ?? 1), one, (ms) => times.push(ms));
     } else if (command === 'end') {
       const group = rt.plan(fanout).root.steps[0];
       const result: FanoutResult = {
@@ -61,7 +52,7 @@ try {
         width,
         p50Ms: percentile(times, 50),
         p95Ms: percentile(times, 95),
-        peakRssMb: sampler ? (await sampler.stop()) / 1e6 : 0,
+        peakRssMb: await turns.peakRssMb(),
         runs: times.length,
         where: group?.kind === 'group' ? group.executor : 'unknown',
       };

@@ -3,10 +3,10 @@
  * faastlane mode and in the function-per-container baseline. Each (mode, width) runs in a child
  * process of its own so that its peak memory (that process and all its descendants: workers, child
  * processes, containers) is its own; the two modes of one width take turns, as the applications do
- * (see `inTurns`).
+ * (see turns.ts).
  */
-import { RUNS_PER_TURN } from './apps.js';
-import { ChildSession, inTurns } from './child-session.js';
+import { ChildSession } from './child-session.js';
+import { inBothModes } from './turns.js';
 
 export type Mode = 'faastlane' | 'function-per-container';
 
@@ -24,35 +24,16 @@ export interface FanoutResult {
 /** Iterations of `Burn`: 0.44 ms of integer work on this machine kind (measured: 200 direct calls). */
 export const BURN_ITERATIONS = 400_000;
 
-/** How often `runFanoutBothModes` tells `progress` (each mode's warm-up, then the turns). */
-export const FANOUT_PROGRESS_STEPS = 3;
-
 /** How long one (mode, width) process may live: its warm-up, the other mode's, and the turns of both. */
 const FANOUT_TIMEOUT_MS = 900_000;
 
-/** Both modes at one width: warmed up one after the other, then measured in turns of runs. */
-export async function runFanoutBothModes(
+/** Both modes at one width, in turns (see turns.ts). */
+export function runFanoutBothModes(
   width: number,
   modes: readonly [Mode, Mode],
   runs: number,
   progress: (what: string) => void = () => undefined,
 ): Promise<[FanoutResult, FanoutResult]> {
-  const sessions: ChildSession[] = [];
-  try {
-    for (const mode of modes) {
-      progress(`fan-out x${width}: ${mode} warming up`);
-      const session = new ChildSession('./fanout-child.js', [mode, String(width)], `fan-out ${mode} x${width}`, FANOUT_TIMEOUT_MS);
-      sessions.push(session);
-      await session.next();
-    }
-    const [a, b] = sessions as [ChildSession, ChildSession];
-    progress(`fan-out x${width}: both modes in turns`);
-    await inTurns([a, b], 'time', runs, RUNS_PER_TURN);
-    const results: [FanoutResult, FanoutResult] = [await a.ask<FanoutResult>('end'), await b.ask<FanoutResult>('end')];
-    await Promise.all(sessions.map((s) => s.exited()));
-    return results;
-  } catch (error) {
-    for (const s of sessions) s.kill();
-    throw error;
-  }
+  const open = (mode: Mode): ChildSession => new ChildSession('./fanout-child.js', [mode, String(width)], `fan-out ${mode} x${width}`, FANOUT_TIMEOUT_MS);
+  return inBothModes<Mode, FanoutResult>(`fan-out x${width}`, modes, open, ['time'], runs, progress);
 }

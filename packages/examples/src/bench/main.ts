@@ -7,14 +7,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { apps } from '../apps/index.js';
-import { APP_PROGRESS_STEPS, DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
+import { DEFAULT_WARM_MS, QUICK_WARM_MS, runAppBothModes, type AppResult } from './apps.js';
 import { benchDomains, type DomainCostResult } from './domains.js';
-import { FANOUT_PROGRESS_STEPS, runFanoutBothModes, type FanoutResult } from './fanout.js';
+import { runFanoutBothModes, type FanoutResult } from './fanout.js';
 import { benchHandoff, type HandoffRow } from './handoff.js';
 import { benchHops, type HopResult } from './hops.js';
 import { benchOverhead, type OverheadResult } from './overhead.js';
 import { Progress } from './progress.js';
 import { benchChart } from './report-chart.js';
+import { BOTH_MODES_PROGRESS_STEPS } from './turns.js';
 import { printApps, printDomains, printFanout, printHandoff, printHops, printOverhead } from './tables.js';
 
 /** Where and when a section was measured. */
@@ -59,7 +60,7 @@ function keptFrom(last: Results): Results {
 const widths = [5, 100, 200];
 const modes = ['faastlane', 'function-per-container'] as const;
 const reps = quick ? 5 : 20;
-const bar = new Progress((run('overhead') ? 2 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * FANOUT_PROGRESS_STEPS : 0) + (run('apps') ? apps.length * APP_PROGRESS_STEPS : 0));
+const bar = new Progress((run('overhead') ? 2 : 0) + (run('domains') ? 1 : 0) + (run('hops') ? 3 * 5 : 0) + (run('fanout') ? widths.length * BOTH_MODES_PROGRESS_STEPS : 0) + (run('apps') ? apps.length * BOTH_MODES_PROGRESS_STEPS : 0));
 const progress = (what: string): void => bar.step(what);
 
 console.log(`Faastlane benchmark${quick ? ' (quick)' : ''}${only ? ` (${only} only)` : ''}: ${machine}\n`);
