@@ -32,14 +32,14 @@ export function checkInput(stepPath: string, dto: DtoClass, input: unknown): voi
   }
   const target = viewAs(dto, input);
   const options = { forbidUnknownValues: false, validationError: { target: false } };
-  if (synchronousRules(dto)) return reject(stepPath, dto, validateSync(target as object, options));
+  if (rulesOf(dto).synchronous) return reject(stepPath, dto, validateSync(target as object, options));
   return validate(target as object, options).then((errors) => reject(stepPath, dto, errors));
 }
 
 /** `input` as class-validator should see it to check it against `dto` (see `validateInput`). */
 function viewAs(dto: DtoClass, input: object): object {
   if (input instanceof dto) return input;
-  const nested = nestedClasses(dto);
+  const { nested } = rulesOf(dto);
   // A proxy must answer a frozen own property truly: an input with such a property where the view
   // answers otherwise (its `constructor`, a nested object viewed as its class) is viewed through a copy.
   const frozen = (key: string): boolean => {
@@ -71,25 +71,6 @@ function looseCopy(input: object): object {
   return copy;
 }
 
-const nestedByDto = new WeakMap<DtoClass, ReadonlyMap<string, DtoClass>>();
-
-/** The properties of `dto` under `@ValidateNested()` declared as a class (not an array, a map...), by name. Once per class. */
-function nestedClasses(dto: DtoClass): ReadonlyMap<string, DtoClass> {
-  let found = nestedByDto.get(dto);
-  if (!found) {
-    const map = new Map<string, DtoClass>();
-    const reflect = Reflect as unknown as { getMetadata?: (key: string, target: object, property: string) => unknown };
-    for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
-      if (m.type !== 'nestedValidation') continue;
-      const type = reflect.getMetadata?.('design:type', dto.prototype as object, m.propertyName);
-      if (typeof type === 'function' && !NOT_DTOS.has(type)) map.set(m.propertyName, type as DtoClass);
-    }
-    found = map;
-    nestedByDto.set(dto, found);
-  }
-  return found;
-}
-
 /** Declared types that are not DTO classes: their values are checked by what they are. */
 const NOT_DTOS = new Set<unknown>([Object, Array, Map, Set, Promise, String, Number, Boolean, Date]);
 
@@ -103,24 +84,40 @@ function reject(stepPath: string, dto: DtoClass, errors: readonly ValidationErro
   if (errors.length > 0) throw new InputValidationError(stepPath, dto.name, flatten(errors, ''));
 }
 
-const synchronous = new WeakMap<DtoClass, boolean>();
+/** What checking an input against a DTO class needs to know of its rules, read once per class (its decorators ran when it was defined). */
+interface Rules {
+  /**
+   * Whether `validateSync` checks all that `validate` would: none of its rules is an async custom
+   * constraint or a promise's, and none validates a nested object (whose class, known only from the
+   * value, might have async rules).
+   */
+  readonly synchronous: boolean;
+  /** The properties under `@ValidateNested()` declared as a class (not an array, a map...), by name. */
+  readonly nested: ReadonlyMap<string, DtoClass>;
+}
 
-/**
- * Whether `validateSync` checks all that `validate` would for `dto`: none of its rules is an async
- * custom constraint or a promise's, and none validates a nested object (whose class, known only from
- * the value, might have async rules). Decided once per class: its decorators ran when it was defined.
- */
-function synchronousRules(dto: DtoClass): boolean {
-  let sync = synchronous.get(dto);
-  if (sync === undefined) {
+const rulesByDto = new WeakMap<DtoClass, Rules>();
+
+function rulesOf(dto: DtoClass): Rules {
+  let rules = rulesByDto.get(dto);
+  if (!rules) {
     const storage = getMetadataStorage();
-    sync = storage.getTargetValidationMetadatas(dto, '', true, false).every((m) => {
-      if (m.type === 'nestedValidation' || m.type === 'promiseValidation') return false;
-      return m.type !== 'customValidation' || !storage.getTargetValidatorConstraints(m.constraintCls).some((c) => c.async);
-    });
-    synchronous.set(dto, sync);
+    const reflect = Reflect as unknown as { getMetadata?: (key: string, target: object, property: string) => unknown };
+    let synchronous = true;
+    const nested = new Map<string, DtoClass>();
+    for (const m of storage.getTargetValidationMetadatas(dto, '', true, false)) {
+      if (m.type === 'nestedValidation') {
+        synchronous = false;
+        const type = reflect.getMetadata?.('design:type', dto.prototype as object, m.propertyName);
+        if (typeof type === 'function' && !NOT_DTOS.has(type)) nested.set(m.propertyName, type as DtoClass);
+      } else if (m.type === 'promiseValidation' || (m.type === 'customValidation' && storage.getTargetValidatorConstraints(m.constraintCls).some((c) => c.async))) {
+        synchronous = false;
+      }
+    }
+    rules = { synchronous, nested };
+    rulesByDto.set(dto, rules);
   }
-  return sync;
+  return rules;
 }
 
 function flatten(errors: readonly ValidationError[], prefix: string): InputViolation[] {
