@@ -49,6 +49,17 @@ afterAll(async () => {
   await Promise.all(tiers.map((tier) => tier.close()));
 });
 
+/** Starts `fn(ms)` on the single container, gives it up once it runs, and answers that container's pid. */
+async function giveUpOn(fn: string, ms: number): Promise<number> {
+  const pid = one.provider.endpoints()[0]!.pid;
+  const controller = new AbortController();
+  const call = one.tier.call(tierCall(fn, ms, controller.signal));
+  await busyPid(one.tier, one.provider);
+  controller.abort(new Error('give up'));
+  await expect(call).rejects.toThrow('give up');
+  return pid;
+}
+
 describe('ContainerTier', () => {
   it('runs functions in other processes; capacity is the concurrency of its live containers', async () => {
     expect(three.tier.kind).toBe('container');
@@ -127,12 +138,7 @@ describe('ContainerTier', () => {
   });
 
   it('replaces a container whose function ignores the cancellation and holds its event loop', async () => {
-    const runaway = one.provider.endpoints()[0]!.pid;
-    const controller = new AbortController();
-    const call = one.tier.call(tierCall('Spin', 4_000, controller.signal));
-    await busyPid(one.tier, one.provider);
-    controller.abort(new Error('give up'));
-    await expect(call).rejects.toThrow('give up');
+    const runaway = await giveUpOn('Spin', 4_000);
     // Grace (300 ms), then a health check that times out (1 s): killed and replaced.
     // No calls go there meanwhile.
     await waitFor(() => one.tier.capacity === 0, 1_000);
@@ -143,12 +149,7 @@ describe('ContainerTier', () => {
   });
 
   it('replaces a container whose function ignores the cancellation and keeps its call slot, its event loop free', async () => {
-    const holder = one.provider.endpoints()[0]!.pid;
-    const controller = new AbortController();
-    const call = one.tier.call(tierCall('Ignores', 8_000, controller.signal));
-    await busyPid(one.tier, one.provider);
-    controller.abort(new Error('give up'));
-    await expect(call).rejects.toThrow('give up');
+    const holder = await giveUpOn('Ignores', 8_000);
     // It answers /health, but its only slot is taken: new calls would queue behind the abandoned one.
     await waitFor(() => one.provider.endpoints().length === 1 && one.provider.endpoints()[0]!.pid !== holder, 4_000);
     rememberPids(one.provider);
